@@ -1,0 +1,101 @@
+/**
+ * Concord's extension of the y-websocket protocol (see apps/sync-server/PROTOCOL.md for the byte
+ * grammar). The standard message types 0 (sync), 1 (awareness), 2 (auth) and 3 (query awareness) are
+ * untouched; a client that connects with `?concord=1` also receives types 100 (durable-save ack) and
+ * 101 (error event). Pure functions over lib0 encoders.
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+
+export const MessageType = {
+  sync: 0,
+  awareness: 1,
+  auth: 2,
+  queryAwareness: 3,
+  /** Server → client: the document's state vector as committed to the durable log. */
+  savedAck: 100,
+  /** Server → client: a change was rejected or compensated, with a reason code. */
+  error: 101,
+} as const;
+
+/** Query parameter with which a client opts in to message types 100 and 101. */
+export const EXTENSION_PARAM = 'concord';
+export const EXTENSION_VERSION = '1';
+
+/** Why a change was rejected or compensated. */
+export const ReasonCode = {
+  /** The writer may read but not write this document (viewer, someone else's profile). */
+  readOnly: 'read_only',
+  /** The change made the document invalid; it was compensated. */
+  invalidDocument: 'invalid_document',
+  /** A register timestamp lay too far in the future; it was compensated. */
+  clockSkew: 'clock_skew',
+  /** The change would make the document larger than the server allows. */
+  documentTooLarge: 'document_too_large',
+  /** The update was decodable as a frame but not as a Yjs update. */
+  malformedUpdate: 'malformed_update',
+  /** The server could not persist the change; it was not applied. */
+  storageFailure: 'storage_failure',
+} as const;
+
+export type Reason = (typeof ReasonCode)[keyof typeof ReasonCode];
+
+export interface ErrorEvent {
+  readonly code: Reason;
+  readonly message: string;
+  /** Fields affected, when known. */
+  readonly fields?: readonly string[];
+  /** Log sequence number of a compensating update, when one was appended. */
+  readonly compensationSeq?: number;
+}
+
+export function writeSavedAck(
+  encoder: encoding.Encoder,
+  stateVector: Uint8Array,
+  seq: number,
+): void {
+  encoding.writeVarUint(encoder, MessageType.savedAck);
+  encoding.writeVarUint(encoder, seq);
+  encoding.writeVarUint8Array(encoder, stateVector);
+}
+
+/** Reads the body of a savedAck (after its type has been read). */
+export function readSavedAck(decoder: decoding.Decoder): { seq: number; stateVector: Uint8Array } {
+  const seq = decoding.readVarUint(decoder);
+  const stateVector = decoding.readVarUint8Array(decoder);
+  return { seq, stateVector };
+}
+
+export function writeErrorEvent(encoder: encoding.Encoder, event: ErrorEvent): void {
+  encoding.writeVarUint(encoder, MessageType.error);
+  encoding.writeVarString(encoder, event.code);
+  encoding.writeVarString(encoder, event.message);
+  encoding.writeVarString(
+    encoder,
+    JSON.stringify({ fields: event.fields ?? [], compensationSeq: event.compensationSeq ?? null }),
+  );
+}
+
+/** Reads the body of an error event (after its type has been read). */
+export function readErrorEvent(decoder: decoding.Decoder): ErrorEvent {
+  const code = decoding.readVarString(decoder) as Reason;
+  const message = decoding.readVarString(decoder);
+  const details = JSON.parse(decoding.readVarString(decoder)) as {
+    fields?: string[];
+    compensationSeq?: number | null;
+  };
+  return {
+    code,
+    message,
+    fields: details.fields ?? [],
+    ...(typeof details.compensationSeq === 'number'
+      ? { compensationSeq: details.compensationSeq }
+      : {}),
+  };
+}
+
+export function encodeMessage(write: (encoder: encoding.Encoder) => void): Uint8Array {
+  const encoder = encoding.createEncoder();
+  write(encoder);
+  return encoding.toUint8Array(encoder);
+}

@@ -1,0 +1,104 @@
+/**
+ * LWW register on Yjs, ordered by hybrid logical clock (SPEC: LWW1–LWW6).
+ *
+ * A register is a top-level Y.Map of slots keyed by the writing Yjs client id. A writer only ever
+ * sets its own slot, and deletes the slots its new write dominates. A Yjs map deletion removes only
+ * the entry that deleter saw, so a concurrent write into a pruned slot survives: pruning never
+ * loses a concurrent write. The value is the slot with the greatest HLC (ties: replica id, then
+ * slot key); the other live slots are exactly the concurrent writes that lost.
+ */
+import type * as Y from 'yjs';
+import { compareHlc, isHlc, type Hlc, type HybridClock } from './hlc.js';
+
+export type RegisterValue = string | number | boolean | null;
+
+/** What a slot holds, as stored in Yjs. */
+export interface RegisterSlot {
+  readonly v: RegisterValue;
+  readonly t: Hlc;
+  /** The user id of the writer (for "your change was overwritten by …"). */
+  readonly by: string;
+}
+
+export interface RegisterWrite {
+  readonly value: RegisterValue;
+  readonly stamp: Hlc;
+  readonly writer: string;
+  /** The Yjs client id whose slot holds this write. */
+  readonly slot: number;
+}
+
+export interface RegisterState {
+  /** The winning write, or undefined for a register never written. */
+  readonly current: RegisterWrite | undefined;
+  /** Concurrent writes that lost to `current`, greatest first. */
+  readonly superseded: readonly RegisterWrite[];
+}
+
+export type RegisterMap = Y.Map<unknown>;
+
+export function isRegisterSlot(value: unknown): value is RegisterSlot {
+  if (typeof value !== 'object' || value === null) return false;
+  const s = value as Record<string, unknown>;
+  const v = s.v;
+  const valueOk =
+    v === null ||
+    typeof v === 'string' ||
+    typeof v === 'boolean' ||
+    (typeof v === 'number' && Number.isFinite(v));
+  return valueOk && isHlc(s.t) && typeof s.by === 'string';
+}
+
+/** Order of two writes: HLC first, then slot key, so the order is total (LWW1, LWW2). */
+export function compareWrites(a: RegisterWrite, b: RegisterWrite): number {
+  return compareHlc(a.stamp, b.stamp) || a.slot - b.slot;
+}
+
+/** All well-formed writes in the register, greatest first. Malformed slots are ignored (LWW6). */
+export function registerWrites(map: RegisterMap): RegisterWrite[] {
+  const writes: RegisterWrite[] = [];
+  map.forEach((raw, key) => {
+    const slot = Number(key);
+    if (!Number.isSafeInteger(slot) || !isRegisterSlot(raw)) return;
+    writes.push({ value: raw.v, stamp: raw.t, writer: raw.by, slot });
+  });
+  return writes.sort((a, b) => compareWrites(b, a));
+}
+
+export function readRegister(map: RegisterMap): RegisterState {
+  const [current, ...superseded] = registerWrites(map);
+  return { current, superseded };
+}
+
+/**
+ * Write `value` into this client's slot with a fresh HLC stamp greater than every slot it has seen
+ * (within the clock's skew bound), then prune the slots it dominates (LWW3, LWW4). Must run inside a
+ * transaction of the map's document to be one update.
+ */
+export function writeRegister(
+  map: RegisterMap,
+  value: RegisterValue,
+  clock: HybridClock,
+  writer: string,
+): Hlc {
+  const doc = map.doc;
+  if (!doc) throw new Error('writeRegister: the register map is not attached to a Y.Doc');
+  const mine = doc.clientID;
+  const existing = registerWrites(map);
+  for (const w of existing) clock.tryReceive(w.stamp);
+  const stamp = clock.now();
+  const slot: RegisterSlot = { v: value, t: stamp, by: writer };
+  map.set(String(mine), slot);
+  const written: RegisterWrite = { value, stamp, writer, slot: mine };
+  for (const w of existing) {
+    if (w.slot !== mine && compareWrites(w, written) < 0) map.delete(String(w.slot));
+  }
+  // Entries that are not slots at all (a buggy client's junk) are dominated by definition.
+  const junk: string[] = [];
+  map.forEach((raw, key) => {
+    if (key !== String(mine) && (!isRegisterSlot(raw) || !Number.isSafeInteger(Number(key))))
+      junk.push(key);
+  });
+  for (const key of junk) map.delete(key);
+  return stamp;
+}

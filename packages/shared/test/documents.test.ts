@@ -1,0 +1,216 @@
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import {
+  HybridClock,
+  applyPatch,
+  checkPatch,
+  createDocument,
+  formatDocName,
+  isEmptyDocument,
+  materialize,
+  migrateDocument,
+  parseDocName,
+  productKind,
+  profileKind,
+  registerState,
+  validateDocument,
+  type DocumentKind,
+  type Product,
+} from '../src/index.js';
+
+const ctx = (writer = 'alice', wall = () => 1_700_000_000_000) => ({
+  clock: new HybridClock({ replicaId: writer, physicalNow: wall }),
+  writer,
+});
+
+const initialProduct = {
+  name: 'Merino socks',
+  sku: 'SOCK-42',
+  priceCents: 1299,
+  currency: 'EUR',
+  status: 'active',
+  description: 'Warm socks',
+  tags: { add: ['wool', 'winter'] },
+  stock: { delta: 10 },
+};
+
+describe('product and profile documents', () => {
+  it('MAT1: a created product materializes to the JSON the schema accepts', () => {
+    const doc = createDocument(productKind, initialProduct, ctx());
+    const json = materialize(doc, productKind, 'p1');
+    expect(json).toEqual({
+      kind: 'product',
+      id: 'p1',
+      schemaVersion: 1,
+      name: 'Merino socks',
+      sku: 'SOCK-42',
+      priceCents: 1299,
+      currency: 'EUR',
+      status: 'active',
+      description: 'Warm socks',
+      tags: ['winter', 'wool'],
+      stock: 10,
+    });
+    const result = validateDocument(productKind, json);
+    expect(result.ok).toBe(true);
+  });
+
+  it('MAT1: an unwritten document is empty and materializes to valid defaults', () => {
+    const doc = new Y.Doc();
+    expect(isEmptyDocument(doc)).toBe(true);
+    expect(validateDocument(productKind, materialize(doc, productKind, 'x')).ok).toBe(true);
+    expect(validateDocument(profileKind, materialize(doc, profileKind, 'u')).ok).toBe(true);
+    createDocument(profileKind, { displayName: 'Ada' }, ctx(), doc);
+    expect(isEmptyDocument(doc)).toBe(false);
+  });
+
+  it('PATCH2: a patch edits every field kind in one update: scalar set, minimal text edit, tag add/remove, stock delta', () => {
+    const doc = createDocument(productKind, initialProduct, ctx());
+    const updates: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => updates.push(u));
+    applyPatch(
+      doc,
+      productKind,
+      {
+        priceCents: 1499,
+        description: 'Warm merino socks',
+        tags: { add: ['sale'], remove: ['winter'] },
+        stock: { delta: -3 },
+      },
+      ctx('bob', () => 1_700_000_001_000),
+    );
+    expect(updates).toHaveLength(1);
+    const p = materialize(doc, productKind, 'p1') as Product;
+    expect(p).toMatchObject({
+      priceCents: 1499,
+      description: 'Warm merino socks',
+      tags: ['sale', 'wool'],
+      stock: 7,
+    });
+    expect(registerState(doc, productKind, 'priceCents').current?.writer).toBe('bob');
+  });
+
+  it('VAL1: validation names each failing field and why', () => {
+    const doc = createDocument(productKind, initialProduct, ctx());
+    const bad = {
+      ...materialize(doc, productKind, 'p1'),
+      priceCents: -1,
+      currency: 'EURO',
+      sku: 'bad sku',
+      status: 'gone',
+      tags: ['ok', ''],
+    };
+    const result = validateDocument(productKind, bad);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const byField = Object.fromEntries(result.issues.map((i) => [i.field, i.message]));
+    expect(Object.keys(byField).sort()).toEqual([
+      'currency',
+      'priceCents',
+      'sku',
+      'status',
+      'tags.1',
+    ]);
+    expect(byField.priceCents).toMatch(/negative/);
+    expect(byField.currency).toMatch(/ISO 4217/);
+  });
+
+  it('VAL2: real constraints: whole cents, ISO currency, SKU pattern, email format, length limits, tag count', () => {
+    const product = materialize(
+      createDocument(productKind, initialProduct, ctx()),
+      productKind,
+      'p',
+    );
+    const fails = (kind: DocumentKind<object>, base: object, patch: object) =>
+      !validateDocument(kind, { ...base, ...patch }).ok;
+    expect(fails(productKind, product, { priceCents: 12.5 })).toBe(true);
+    expect(fails(productKind, product, { currency: 'XYZ' })).toBe(true);
+    expect(fails(productKind, product, { currency: 'JPY' })).toBe(false);
+    expect(fails(productKind, product, { sku: 'ab-1' })).toBe(true);
+    expect(fails(productKind, product, { sku: '' })).toBe(false);
+    expect(fails(productKind, product, { name: 'x'.repeat(201) })).toBe(true);
+    expect(fails(productKind, product, { name: '   ' })).toBe(true);
+    expect(fails(productKind, product, { description: 'x'.repeat(20_001) })).toBe(true);
+    expect(
+      fails(productKind, product, { tags: Array.from({ length: 51 }, (_, i) => `t${i}`) }),
+    ).toBe(true);
+    expect(fails(productKind, product, { tags: ['x'.repeat(41)] })).toBe(true);
+    expect(fails(productKind, product, { extra: 1 })).toBe(true);
+    const profile = materialize(
+      createDocument(profileKind, { displayName: 'Ada' }, ctx()),
+      profileKind,
+      'ada',
+    );
+    expect(fails(profileKind, profile, { email: 'not-an-email' })).toBe(true);
+    expect(fails(profileKind, profile, { email: 'ada@example.com' })).toBe(false);
+    expect(fails(profileKind, profile, { avatarUrl: 'javascript:alert(1)' })).toBe(true);
+    expect(fails(profileKind, profile, { avatarUrl: 'https://cdn.example.com/a.png' })).toBe(false);
+    expect(fails(profileKind, profile, { locale: 'english' })).toBe(true);
+    expect(fails(profileKind, profile, { locale: 'de-CH' })).toBe(false);
+    expect(fails(profileKind, profile, { bio: 'x'.repeat(5_001) })).toBe(true);
+  });
+
+  it('PATCH1: checkPatch refuses unknown fields and ill-typed values before any edit, naming each', () => {
+    const r = checkPatch(productKind, {
+      nope: 1,
+      priceCents: 'ten',
+      tags: { add: ['ok', 7], drop: [] },
+      stock: { delta: 0.5 },
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map((i) => i.field).sort()).toEqual([
+      'nope',
+      'priceCents',
+      'stock.delta',
+      'tags.add.1',
+      'tags.drop',
+    ]);
+    expect(checkPatch(productKind, [1]).ok).toBe(false);
+    expect(checkPatch(productKind, { name: 'Fine', stock: { delta: -2 } }).ok).toBe(true);
+  });
+
+  it('MIG1: a document of an older schema version is migrated step by step; MIG2: a newer one is refused', () => {
+    const v2: DocumentKind<object> = {
+      ...productKind,
+      schemaVersion: 2,
+      migrations: { 1: (doc) => doc.getMap('meta').set('migratedTo2', true) },
+    };
+    const doc = createDocument(productKind, initialProduct, ctx());
+    expect(migrateDocument(doc, v2)).toEqual({ ok: true, from: 1, to: 2 });
+    expect(doc.getMap('meta').get('schemaVersion')).toBe(2);
+    expect(doc.getMap('meta').get('migratedTo2')).toBe(true);
+    expect(migrateDocument(doc, v2)).toEqual({ ok: true, from: 2, to: 2 });
+    const refused = migrateDocument(doc, productKind);
+    expect(refused).toMatchObject({ ok: false, code: 'newer_schema' });
+  });
+});
+
+describe('document names', () => {
+  it('NAME1: product:<id> and profile:<userId> parse and format round-trip', () => {
+    expect(parseDocName('product:abc-123')).toEqual({
+      ok: true,
+      name: { kind: 'product', id: 'abc-123' },
+    });
+    expect(parseDocName('profile:u_1')).toEqual({ ok: true, name: { kind: 'profile', id: 'u_1' } });
+    expect(formatDocName({ kind: 'product', id: 'abc' })).toBe('product:abc');
+  });
+
+  it('NAME2: anything else is refused with a clear error', () => {
+    for (const bad of [
+      '',
+      'product',
+      'product:',
+      'order:1',
+      'product:a b',
+      'product:../x',
+      'product:' + 'x'.repeat(65),
+      'PRODUCT:x',
+    ]) {
+      const r = parseDocName(bad);
+      expect(r.ok, bad).toBe(false);
+      if (!r.ok) expect(r.error).toMatch(/invalid document name/);
+    }
+    expect(() => formatDocName({ kind: 'product', id: 'a/b' })).toThrow(RangeError);
+  });
+});

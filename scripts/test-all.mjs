@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Runs every test suite of the monorepo through turbo, then prints one plain closing line,
+// `N passed, N failed`, totalled from the JSON reports each suite writes to test-results/.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const workspaces = ['packages', 'apps'].flatMap((dir) =>
+  existsSync(join(root, dir))
+    ? readdirSync(join(root, dir)).map((name) => join(root, dir, name))
+    : [],
+);
+for (const ws of workspaces) rmSync(join(ws, 'test-results'), { recursive: true, force: true });
+
+const tasks = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['test', 'e2e'];
+const run = spawnSync('npx', ['turbo', 'run', ...tasks, '--log-order=grouped', '--continue'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+});
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const reports = [];
+for (const ws of workspaces) {
+  const dir = join(ws, 'test-results');
+  if (!existsSync(dir)) continue;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    reports.push(join(dir, file));
+    if (typeof report.numPassedTests === 'number') {
+      // vitest json reporter
+      passed += report.numPassedTests;
+      failed += report.numFailedTests;
+      skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    } else if (report.stats) {
+      // playwright json reporter
+      passed += report.stats.expected + (report.stats.flaky ?? 0);
+      failed += report.stats.unexpected;
+      skipped += report.stats.skipped ?? 0;
+    }
+  }
+}
+if (reports.length === 0) failed += 1; // no suite reported: something broke before tests ran
+const ok = run.status === 0 && failed === 0;
+if (run.status !== 0 && failed === 0) failed += 1; // a suite crashed without a report
+console.log(`\nsuites reported: ${reports.length}`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(ok ? 0 : 1);
