@@ -1,6 +1,8 @@
 /**
  * WebSocket close codes shared by server and clients, grouped by what a client should do next
- * (SPEC: PROTO5). 1000–1015 are the standard codes; 4000–4999 are Concord's.
+ * (SPEC: PROTO5). 1000–1015 are the standard codes; 4000–4999 are Concord's, following the
+ * convention y-websocket's default `shouldReconnect` honours: 4400–4499 mirror HTTP 4xx (the
+ * client must change something; it does not reconnect), 4500–4599 mean "try again later".
  */
 export const CloseCode = {
   /** Server shutting down or restarting: reconnect (with backoff). */
@@ -8,9 +10,9 @@ export const CloseCode = {
   /** Server overloaded: reconnect later. */
   tryAgainLater: 1013,
   /** Too many messages per second on one connection: reconnect after backoff. */
-  rateLimited: 4429,
+  rateLimited: 4529,
   /** The consumer could not keep up and the server stopped buffering: reconnect, resync. */
-  slowConsumer: 4408,
+  slowConsumer: 4508,
 
   /** Missing, malformed, wrongly signed or expired token: get a new token first. */
   unauthorized: 4401,

@@ -27,7 +27,12 @@ describe('protocol extension', () => {
   });
 
   it('PROTO2: an error event round-trips code, message, fields and compensation sequence', () => {
-    const event = { code: ReasonCode.invalidDocument, message: 'price must not be negative', fields: ['priceCents'], compensationSeq: 7 };
+    const event = {
+      code: ReasonCode.invalidDocument,
+      message: 'price must not be negative',
+      fields: ['priceCents'],
+      compensationSeq: 7,
+    };
     const d = decoding.createDecoder(encodeMessage((e) => writeErrorEvent(e, event)));
     expect(decoding.readVarUint(d)).toBe(MessageType.error);
     expect(readErrorEvent(d)).toEqual(event);

@@ -11,12 +11,16 @@ describe('purity of @concord/shared', () => {
     expect(files.length).toBeGreaterThan(5);
     for (const file of files) {
       const text = readFileSync(join(srcDir, file), 'utf8');
-      for (const m of text.matchAll(/\bfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|require\(\s*'([^']+)'\s*\)/g)) {
+      for (const m of text.matchAll(
+        /\bfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|require\(\s*'([^']+)'\s*\)/g,
+      )) {
         const spec = m[1] ?? m[2] ?? m[3]!;
         expect(spec.startsWith('./') || allowed.has(spec), `${file} imports ${spec}`).toBe(true);
       }
       const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-      expect(code, file).not.toMatch(/\b(window|document|indexedDB|localStorage|fetch|WebSocket|navigator|process)\s*[.(]/);
+      expect(code, file).not.toMatch(
+        /\b(window|document|indexedDB|localStorage|fetch|WebSocket|navigator|process)\s*[.(]/,
+      );
     }
   });
 });

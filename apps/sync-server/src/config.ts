@@ -1,0 +1,58 @@
+/** Server configuration from the environment (see README). */
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly authSecret: string | undefined;
+  readonly demoAuth: boolean;
+  readonly logLevel: string;
+  readonly idleUnloadMs: number;
+  readonly maxFrameBytes: number;
+  readonly maxDocBytes: number;
+  readonly maxMessagesPerSecond: number;
+  readonly maxSkewMs: number;
+  readonly snapshotEvery: number;
+  readonly maxBufferedBytes: number;
+  readonly webDist: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+}
+
+function int(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`invalid number in environment: ${value}`);
+  return n;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  return {
+    port: int(env.PORT, 8080),
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: env.DATA_DIR ?? './data',
+    authSecret: env.AUTH_SECRET || undefined,
+    demoAuth: (env.DEMO_AUTH ?? 'on') !== 'off',
+    logLevel: env.LOG_LEVEL ?? 'info',
+    idleUnloadMs: int(env.IDLE_UNLOAD_MS, 30_000),
+    maxFrameBytes: int(env.MAX_FRAME_BYTES, 2 * 1024 * 1024),
+    maxDocBytes: int(env.MAX_DOC_BYTES, 16 * 1024 * 1024),
+    maxMessagesPerSecond: int(env.MAX_MESSAGES_PER_SECOND, 300),
+    maxSkewMs: int(env.MAX_SKEW_MS, 5 * 60_000),
+    snapshotEvery: int(env.SNAPSHOT_EVERY, 1_000),
+    maxBufferedBytes: int(env.MAX_BUFFERED_BYTES, 16 * 1024 * 1024),
+    webDist: env.WEB_DIST || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+  };
+}
+
+export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    ...configFromEnv({}),
+    port: 0,
+    host: '127.0.0.1',
+    authSecret: 'test-secret',
+    logLevel: 'silent',
+    ...overrides,
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * A document loaded in memory: its Y.Doc and awareness, its connections, its last valid JSON and
+ * its committed position in the log. All writes — WebSocket updates, HTTP patches, restores — go
+ * through `submit`: apply, validate, compensate if needed, broadcast, append, acknowledge.
+ */
+import * as Y from 'yjs';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import {
+  HybridClock,
+  MessageType,
+  Origin,
+  ReasonCode,
+  describeIssues,
+  encodeMessage,
+  materialize,
+  validateDocument,
+  writeErrorEvent,
+  writeSavedAck,
+  type DocName,
+  type DocumentKind,
+  type ErrorEvent,
+} from '@concord/shared';
+import type { EntryKind, LogEntry, NewEntry } from '../store/eventStore.js';
+import { diffFields } from './changes.js';
+import { compensate, fieldsOf, mergeUpdates, skewedFields, type Violation } from './compensate.js';
+
+/** What LiveDoc needs of a connection. */
+export interface Peer {
+  readonly id: number;
+  readonly wantsExtensions: boolean;
+  send(message: Uint8Array): void;
+  /** Awareness client ids this peer added or removed (cleared when it disconnects). */
+  noteAwareness?(added: number[], removed: number[]): void;
+}
+
+export interface LiveDocDeps {
+  readonly commit: (doc: string, entries: readonly NewEntry[]) => Promise<LogEntry[]>;
+  readonly onCommitted: (doc: LiveDoc, entries: readonly LogEntry[]) => void;
+  readonly maxSkewMs: number;
+  readonly maxDocBytes: number;
+  readonly now: () => number;
+}
+
+export type SubmitResult =
+  | { status: 'applied'; entries: LogEntry[]; compensation: Violation | undefined }
+  | { status: 'unchanged' }
+  | { status: 'malformed'; message: string }
+  | { status: 'too_large'; message: string };
+
+export class LiveDoc {
+  readonly doc = new Y.Doc();
+  readonly awareness: awarenessProtocol.Awareness;
+  readonly peers = new Set<Peer>();
+  /** Last valid materialized JSON (the target of compensations). */
+  private lastValid: Record<string, unknown>;
+  /** Highest committed log sequence number, and the state vector the committed log contains. */
+  headSeq: number;
+  savedStateVector: Uint8Array;
+  /** Entries appended since the last snapshot. */
+  sinceSnapshot: number;
+  /** Approximate encoded size (snapshot + appended updates). */
+  approxBytes: number;
+  private readonly clock: HybridClock;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly name: string,
+    readonly docName: DocName,
+    readonly kind: DocumentKind<object>,
+    loaded: { state: Uint8Array[]; headSeq: number; sinceSnapshot: number },
+    private readonly deps: LiveDocDeps,
+  ) {
+    this.doc.gc = true;
+    this.doc.transact(() => {
+      for (const u of loaded.state) Y.applyUpdate(this.doc, u, Origin.storage);
+    }, Origin.storage);
+    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    this.awareness.setLocalState(null);
+    this.awareness.on('update', this.relayAwareness);
+    this.headSeq = loaded.headSeq;
+    this.savedStateVector = Y.encodeStateVector(this.doc);
+    this.sinceSnapshot = loaded.sinceSnapshot;
+    this.approxBytes = loaded.state.reduce((n, u) => n + u.byteLength, 0);
+    this.clock = new HybridClock({
+      replicaId: 'server',
+      physicalNow: deps.now,
+      maxSkewMs: deps.maxSkewMs,
+    });
+    this.lastValid = this.json();
+  }
+
+  json(): Record<string, unknown> {
+    return materialize(this.doc, this.kind, this.docName.id);
+  }
+
+  /** Is the committed log empty (a document never written)? */
+  get isNew(): boolean {
+    return this.headSeq === 0;
+  }
+
+  /**
+   * Apply `update` from `user` (origin: the peer, or an HTTP marker), keep the document valid,
+   * broadcast, and append to the log. Returns once committed.
+   */
+  submit(
+    update: Uint8Array,
+    user: string,
+    origin: Peer | string,
+    kind: EntryKind,
+  ): Promise<SubmitResult> {
+    try {
+      Y.decodeUpdate(update);
+    } catch (error) {
+      return Promise.resolve({
+        status: 'malformed',
+        message: `not a Yjs update: ${(error as Error).message}`,
+      });
+    }
+    if (this.approxBytes + update.byteLength > this.deps.maxDocBytes) {
+      return Promise.resolve({
+        status: 'too_large',
+        message: `the document would exceed ${this.deps.maxDocBytes} bytes`,
+      });
+    }
+    return this.submitEdit((o) => Y.applyUpdate(this.doc, update, o), user, origin, kind);
+  }
+
+  /** Run a server-side edit (patch, restore) through the same pipeline. */
+  submitEdit(
+    edit: (origin: unknown) => void,
+    user: string,
+    origin: Peer | string,
+    kind: EntryKind,
+  ): Promise<SubmitResult> {
+    const before = this.lastValid;
+    const captured: Uint8Array[] = [];
+    const capture = (u: Uint8Array) => captured.push(u);
+    this.doc.on('update', capture);
+    let violation: Violation | undefined;
+    let compensation: Uint8Array | undefined;
+    let edited: Uint8Array | undefined;
+    let after: Record<string, unknown>;
+    try {
+      edit(origin);
+      edited = mergeUpdates(captured.splice(0));
+      if (!edited) return Promise.resolve({ status: 'unchanged' });
+      after = this.json();
+      violation = this.check(after);
+      if (violation) {
+        const now = this.deps.now();
+        compensate(
+          this.doc,
+          this.kind,
+          before,
+          violation.fields,
+          this.clock,
+          Origin.server,
+          now,
+          this.deps.maxSkewMs,
+        );
+        compensation = mergeUpdates(captured.splice(0));
+      }
+    } finally {
+      this.doc.off('update', capture);
+    }
+    const final = compensation ? this.json() : after;
+    this.lastValid = final;
+    const ts = this.deps.now();
+    const entries: NewEntry[] = [
+      { update: edited, user, ts, kind, changes: diffFields(before, after) },
+    ];
+    if (compensation && violation) {
+      entries.push({
+        update: compensation,
+        user: 'server',
+        ts,
+        kind: 'compensation',
+        reason: violation.reason,
+        changes: diffFields(after, final),
+      });
+    }
+    // Broadcast at once; acknowledge when committed.
+    this.broadcastUpdate(edited, typeof origin === 'string' ? undefined : origin);
+    if (compensation) this.broadcastUpdate(compensation, undefined);
+    this.approxBytes += edited.byteLength + (compensation?.byteLength ?? 0);
+    const stateVector = Y.encodeStateVector(this.doc);
+    const committed = this.deps.commit(this.name, entries).then((written) => {
+      const last = written.at(-1);
+      if (last && last.seq > this.headSeq) {
+        this.headSeq = last.seq;
+        this.savedStateVector = stateVector;
+      }
+      this.sinceSnapshot += written.length;
+      this.deps.onCommitted(this, written);
+      return written;
+    });
+    this.tail = committed.catch(() => undefined);
+    return committed.then((written) => {
+      if (violation && typeof origin !== 'string') {
+        this.sendError(origin, {
+          code: violation.reason,
+          message: violation.message,
+          fields: violation.fields,
+          ...(written[1] ? { compensationSeq: written[1].seq } : {}),
+        });
+      }
+      return { status: 'applied', entries: written, compensation: violation };
+    });
+  }
+
+  /** Apply an update committed by another instance (already validated and logged there). */
+  applyRemote(update: Uint8Array, seq: number): void {
+    const captured: Uint8Array[] = [];
+    const capture = (u: Uint8Array) => captured.push(u);
+    this.doc.on('update', capture);
+    try {
+      Y.applyUpdate(this.doc, update, 'remote');
+    } finally {
+      this.doc.off('update', capture);
+    }
+    const applied = mergeUpdates(captured);
+    if (applied) {
+      this.broadcastUpdate(applied, undefined);
+      this.lastValid = this.json();
+      this.approxBytes += applied.byteLength;
+    }
+    if (seq > this.headSeq) {
+      this.headSeq = seq;
+      this.savedStateVector = Y.encodeStateVector(this.doc);
+    }
+  }
+
+  /** Wait until every write submitted so far is committed. */
+  async settled(): Promise<void> {
+    let seen: Promise<unknown> | undefined;
+    while (seen !== this.tail) {
+      seen = this.tail;
+      await seen;
+    }
+  }
+
+  private check(json: Record<string, unknown>): Violation | undefined {
+    const skewed = skewedFields(this.doc, this.kind, this.deps.now(), this.deps.maxSkewMs);
+    if (skewed.length > 0) {
+      return {
+        reason: ReasonCode.clockSkew,
+        fields: skewed,
+        message: `timestamps of ${skewed.join(', ')} are more than ${this.deps.maxSkewMs} ms ahead of the server's clock; check this device's clock`,
+      };
+    }
+    const result = validateDocument(this.kind, json);
+    if (result.ok) return undefined;
+    return {
+      reason: ReasonCode.invalidDocument,
+      fields: fieldsOf(result.issues),
+      message: describeIssues(result.issues),
+    };
+  }
+
+  private readonly relayAwareness = (
+    change: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    if (origin && typeof origin === 'object' && 'noteAwareness' in origin) {
+      (origin as Peer).noteAwareness?.(change.added, change.removed);
+    }
+    const changed = [...change.added, ...change.updated, ...change.removed];
+    if (changed.length === 0 || this.peers.size === 0) return;
+    const message = encodeMessage((e) => {
+      encoding.writeVarUint(e, MessageType.awareness);
+      encoding.writeVarUint8Array(
+        e,
+        awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed),
+      );
+    });
+    for (const peer of this.peers) peer.send(message);
+  };
+
+  broadcastUpdate(update: Uint8Array, except: Peer | undefined): void {
+    if (this.peers.size === 0) return;
+    const message = encodeMessage((e) => {
+      encoding.writeVarUint(e, MessageType.sync);
+      syncProtocol.writeUpdate(e, update);
+    });
+    for (const peer of this.peers) if (peer !== except) peer.send(message);
+  }
+
+  sendSavedAck(peer: Peer): void {
+    if (peer.wantsExtensions)
+      peer.send(encodeMessage((e) => writeSavedAck(e, this.savedStateVector, this.headSeq)));
+  }
+
+  sendError(peer: Peer, event: ErrorEvent): void {
+    if (peer.wantsExtensions) peer.send(encodeMessage((e) => writeErrorEvent(e, event)));
+  }
+
+  destroy(): void {
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+}
