@@ -137,3 +137,23 @@ export async function api(
     text,
   };
 }
+
+export interface RawSocket {
+  readonly ws: WebSocket;
+  readonly messages: Uint8Array[];
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+}
+
+/** A bare WebSocket that records every frame and the close code. */
+export function rawConnect(url: string): RawSocket {
+  const ws = new WebSocket(url);
+  const messages: Uint8Array[] = [];
+  ws.on('message', (data: Buffer) => messages.push(new Uint8Array(data)));
+  ws.on('error', () => {});
+  const opened = new Promise<void>((resolve) => ws.once('open', () => resolve()));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  return { ws, messages, opened, closed };
+}
