@@ -108,3 +108,30 @@ describe('unmodified y-websocket clients', () => {
     opted.destroy();
   });
 });
+
+describe('idempotent appends', () => {
+  it('LOG1: an update the document already contains is not appended again', async () => {
+    const a = connect(server, 'product:dup', token('ann', 'editor'), { extensions: true });
+    await synced(a);
+    edit(a, 'ann', { name: 'Once' });
+    await waitFor(() => a.saved(), 'saved');
+    const head = (await server.hub.store.head('product:dup'))!.seq;
+    // Send the whole state again, twice, as a reconnecting client would.
+    const b = connect(server, 'product:dup', token('ben', 'editor'), {
+      extensions: true,
+      doc: (() => {
+        const d = new Y.Doc();
+        Y.applyUpdate(d, Y.encodeStateAsUpdate(a.doc));
+        return d;
+      })(),
+    });
+    await synced(b);
+    b.provider.disconnect();
+    b.provider.connect();
+    await synced(b);
+    await waitFor(() => b.acks.length > 0 && b.saved(), 'b saved');
+    expect((await server.hub.store.head('product:dup'))!.seq).toBe(head);
+    a.destroy();
+    b.destroy();
+  });
+});

@@ -1,0 +1,193 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { HybridClock, applyPatch, materialize, productKind } from '@concord/shared';
+import { SqliteEventStore } from '../src/store/sqliteEventStore.js';
+import {
+  SECRET,
+  api,
+  connect,
+  startTestServer,
+  synced,
+  tempDir,
+  token,
+  waitFor,
+  type TestClient,
+} from './helpers.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const edit = (c: TestClient, writer: string, patch: Parameters<typeof applyPatch>[2]) =>
+  applyPatch(c.doc, productKind, patch, { clock: new HybridClock({ replicaId: writer }), writer });
+
+/** Every (client, clock) in `acked` is contained in `doc`. */
+function contains(doc: Y.Doc, acked: Uint8Array): boolean {
+  const have = Y.decodeStateVector(Y.encodeStateVector(doc));
+  for (const [client, clock] of Y.decodeStateVector(acked))
+    if ((have.get(client) ?? 0) < clock) return false;
+  return true;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function spawnServer(port: number, dataDir: string): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, '..', 'dist', 'src', 'main.js')],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        AUTH_SECRET: SECRET,
+        LOG_LEVEL: 'warn',
+        SNAPSHOT_EVERY: '50',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  cleanups.push(() => child.exitCode === null && child.kill('SIGKILL'));
+  return child;
+}
+
+async function healthy(url: string): Promise<void> {
+  await waitFor(
+    async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true,
+    'server healthy',
+    20_000,
+  );
+}
+
+describe('persistence', () => {
+  it('PERS1: acknowledged edits survive a clean restart; loading uses snapshot + tail', async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const file = join(dir.path, 'concord.db');
+    const first = await startTestServer({
+      store: new SqliteEventStore(file),
+      config: { snapshotEvery: 10 },
+    });
+    const c = connect(first, 'product:p1', token('ann', 'editor'), { extensions: true });
+    await synced(c);
+    for (let i = 0; i < 35; i++) edit(c, 'ann', { name: `Name ${i}`, stock: { delta: 1 } });
+    await waitFor(() => c.saved(), 'all saved');
+    const expected = materialize(c.doc, productKind, 'p1');
+    c.destroy();
+    await first.close();
+
+    const store = new SqliteEventStore(file);
+    const second = await startTestServer({ store });
+    cleanups.push(() => second.close());
+    const loaded = await store.load('product:p1');
+    expect(loaded.snapshot?.seq).toBeGreaterThanOrEqual(10);
+    expect(loaded.tail.length).toBeLessThan(35);
+    const fresh = connect(second, 'product:p1', token('ben', 'viewer'));
+    await synced(fresh);
+    expect(materialize(fresh.doc, productKind, 'p1')).toEqual(expected);
+    expect(expected).toMatchObject({ name: 'Name 34', stock: 35 });
+    fresh.destroy();
+  });
+
+  it('PERS2: kill -9 in the middle of a burst: every acknowledged edit is present after restart, and clients converge with nothing lost', async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const server = { url, wsUrl: `ws://127.0.0.1:${port}` };
+    let child = spawnServer(port, dir.path);
+    await healthy(url);
+
+    const clients = ['ann', 'ben', 'cat'].map((u) =>
+      connect(server, 'product:burst', token(u, 'editor'), { extensions: true }),
+    );
+    cleanups.push(() => clients.forEach((c) => c.destroy()));
+    await Promise.all(clients.map(synced));
+    let deltas = 0;
+    let stop = false;
+    const burst = (async () => {
+      for (let i = 0; i < 400 && !stop; i++) {
+        const c = clients[i % clients.length]!;
+        edit(c, `u${i % 3}`, { stock: { delta: 1 }, name: `Burst ${i}`, description: `${i} ` });
+        deltas += 1;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    await waitFor(
+      () => clients.every((c) => c.acks.length >= 5),
+      'some edits acknowledged before the crash',
+    );
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const ackedAtCrash = clients.map((c) => c.acks.at(-1)!.stateVector);
+    expect(ackedAtCrash.every((sv) => Y.decodeStateVector(sv).size > 0)).toBe(true);
+
+    child = spawnServer(port, dir.path);
+    await healthy(url);
+    // A fresh client sees every acknowledged edit, before the old clients resend anything.
+    const verifier = connect(server, 'product:burst', token('vic', 'viewer'));
+    cleanups.push(() => verifier.destroy());
+    await synced(verifier);
+    for (const sv of ackedAtCrash) expect(contains(verifier.doc, sv)).toBe(true);
+
+    await burst;
+    stop = true;
+    // The old clients reconnect by themselves, resend what the server lacks, and everything is saved.
+    await waitFor(
+      () => clients.every((c) => c.saved()),
+      'every client fully saved after restart',
+      30_000,
+    );
+    await waitFor(
+      () => clients.every((c) => materialize(c.doc, productKind, 'b').stock === deltas),
+      'no delta lost',
+    );
+    const views = [...clients, verifier].map((c) => materialize(c.doc, productKind, 'b'));
+    await waitFor(
+      () =>
+        JSON.stringify(materialize(verifier.doc, productKind, 'b')) === JSON.stringify(views[0]),
+      'verifier converged',
+    );
+    for (const v of [...clients, verifier].map((c) => materialize(c.doc, productKind, 'b')))
+      expect(v).toEqual(views[0]);
+    const read = await api(server, 'GET', '/api/docs/product:burst', {
+      token: token('vic', 'viewer'),
+    });
+    expect(read.json.stock).toBe(deltas);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  });
+
+  it('PERS3: documents with no connections are unloaded after the idle period and load again intact', async () => {
+    const server = await startTestServer({ config: { idleUnloadMs: 20 } });
+    cleanups.push(() => server.close());
+    for (let round = 0; round < 30; round++) {
+      const c = connect(server, `product:idle${round % 3}`, token('ann', 'editor'), {
+        extensions: true,
+      });
+      await synced(c);
+      edit(c, 'ann', { stock: { delta: 1 } });
+      await waitFor(() => c.saved(), 'saved');
+      c.destroy();
+    }
+    await waitFor(() => server.hub.loadedCount() === 0, 'all documents unloaded');
+    for (let i = 0; i < 3; i++) {
+      const res = await api(server, 'GET', `/api/docs/product:idle${i}`, {
+        token: token('v', 'viewer'),
+      });
+      expect(res.json.stock).toBe(10);
+    }
+  });
+});
