@@ -1,0 +1,102 @@
+/** The server's HTTP API (apps/sync-server/README.md), over relative URLs (same origin). */
+import type { Role, SessionUser } from '../sync/permissions';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SignInResult {
+  readonly token: string;
+  readonly user: SessionUser;
+}
+
+export interface DocListEntry {
+  readonly doc: string;
+  readonly version: number;
+  readonly updatedAt: string | number;
+}
+
+export interface HistoryChange {
+  readonly field: string;
+  readonly from: unknown;
+  readonly to: unknown;
+}
+
+export interface HistoryEntry {
+  readonly seq: number;
+  readonly user: string;
+  readonly ts: string | number;
+  readonly kind: 'edit' | 'compensation' | 'restore' | 'patch';
+  readonly reason?: string;
+  readonly changes: readonly HistoryChange[];
+}
+
+export interface SyncAnswer {
+  readonly docs: Record<string, { update: string; version: number }>;
+}
+
+export class ApiClient {
+  constructor(
+    private readonly token: () => string | undefined,
+    private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
+    private readonly base = '',
+  ) {}
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    const token = this.token();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await this.fetchImpl(`${this.base}${path}`, {
+      method,
+      headers,
+      cache: 'no-store',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    let data: unknown = undefined;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      data = text;
+    }
+    if (!res.ok) {
+      const message =
+        typeof data === 'object' && data !== null && 'error' in data
+          ? String((data as { error: unknown }).error)
+          : `${method} ${path} failed with ${res.status}`;
+      throw new ApiError(res.status, message);
+    }
+    return data as T;
+  }
+
+  signIn(name: string, role: Role): Promise<SignInResult> {
+    return this.request('POST', '/api/auth/demo', { name, role });
+  }
+
+  listDocs(kind: 'product' | 'profile'): Promise<DocListEntry[]> {
+    return this.request('GET', `/api/docs?kind=${kind}`);
+  }
+
+  sync(docs: Record<string, string>): Promise<SyncAnswer> {
+    return this.request('POST', '/api/sync', { docs });
+  }
+
+  history(doc: string): Promise<{ doc: string; entries: HistoryEntry[] }> {
+    return this.request('GET', `/api/docs/${encodeURIComponent(doc)}/history`);
+  }
+
+  docAt(doc: string, version: number): Promise<Record<string, unknown>> {
+    return this.request('GET', `/api/docs/${encodeURIComponent(doc)}?at=${version}`);
+  }
+
+  restore(doc: string, version: number): Promise<unknown> {
+    return this.request('POST', `/api/docs/${encodeURIComponent(doc)}/restore`, { version });
+  }
+}

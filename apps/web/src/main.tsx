@@ -1,0 +1,28 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createAuthStore } from './stores/authStore';
+import { createOnlineManager } from './sync/onlineManager';
+import { App } from './ui/App';
+import './ui/styles.css';
+
+const auth = createAuthStore(window.localStorage);
+const online = createOnlineManager();
+// Test and debugging hook: `window.concord.online.setOnline(false)`.
+(window as unknown as { concord: unknown }).concord = { online };
+
+// Ask the browser not to evict local data (best effort; the app works without it).
+void navigator.storage?.persist?.().catch(() => false);
+
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js').catch((error: unknown) => {
+      console.warn('service worker registration failed', error);
+    });
+  });
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App auth={auth} online={online} />
+  </StrictMode>,
+);

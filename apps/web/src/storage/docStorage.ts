@@ -1,0 +1,81 @@
+/**
+ * Local persistence of documents: an append-only log of Yjs updates per document, compacted into
+ * one snapshot, plus a small metadata record per document (what the server acknowledged, which
+ * local edits are not yet saved, a summary for the catalog list). Two implementations: IndexedDB
+ * (idbStorage.ts) and memory (memoryStorage.ts); both pass test/storage.contract.test.ts.
+ */
+
+/** A local edit: Yjs client `client` wrote up to clock `clock`. Saved once ack[client] >= clock. */
+export type PendingEdit = readonly [client: number, clock: number];
+
+export interface DocSummary {
+  readonly name: string;
+  readonly sku: string;
+  readonly status: string;
+  readonly priceCents: number;
+  readonly currency: string;
+  readonly stock: number;
+  readonly tags: readonly string[];
+}
+
+export interface DocMeta {
+  readonly doc: string;
+  /** State vector the server acknowledged as durably committed, as [client, clock] pairs. */
+  readonly ack: readonly (readonly [number, number])[];
+  /** Local edits not yet acknowledged. */
+  readonly pending: readonly PendingEdit[];
+  /** Server version (log sequence) last caught up to, when known. */
+  readonly version?: number;
+  /** Materialized summary for lists (products: catalog; profiles: display name). */
+  readonly summary?: DocSummary | { readonly displayName: string };
+  readonly updatedAt?: number;
+}
+
+export interface DocStorage {
+  /** Every stored update of `doc`, oldest first (a compacted snapshot counts as one). */
+  loadUpdates(doc: string): Promise<Uint8Array[]>;
+  /** Appends one update. Idempotent in effect: Yjs ignores updates it already holds. */
+  appendUpdate(doc: string, update: Uint8Array): Promise<void>;
+  /** Number of stored log entries of `doc`. */
+  countUpdates(doc: string): Promise<number>;
+  /**
+   * Replaces all log entries of `doc` by `merge(entries)`, atomically: entries appended
+   * concurrently (another tab) are either merged or kept, never lost.
+   */
+  compact(doc: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<void>;
+  /** Names of documents with stored updates or metadata, optionally only those starting with `prefix`. */
+  listDocs(prefix?: string): Promise<string[]>;
+  getMeta(doc: string): Promise<DocMeta | undefined>;
+  /** Atomic read-modify-write of a document's metadata (safe across tabs). */
+  updateMeta(doc: string, change: (old: DocMeta) => DocMeta): Promise<DocMeta>;
+  /** All metadata records (catalog list, pending edits). */
+  allMeta(prefix?: string): Promise<DocMeta[]>;
+  close(): void;
+}
+
+export function emptyMeta(doc: string): DocMeta {
+  return { doc, ack: [], pending: [] };
+}
+
+/** Thrown (wrapped) when the browser refuses to store more data. */
+export class StorageFullError extends Error {
+  override readonly name = 'StorageFullError';
+  constructor(cause?: unknown) {
+    super(
+      'This device is out of storage space for Concord. Your saved work is safe, but new edits cannot be stored offline until space is freed.',
+      { cause },
+    );
+  }
+}
+
+export function isQuotaError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'name' in error &&
+    (error as { name: unknown }).name === 'QuotaExceededError'
+  );
+}
+
+/** Log length at which a document's updates are compacted into one snapshot. */
+export const COMPACT_THRESHOLD = 50;

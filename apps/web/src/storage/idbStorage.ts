@@ -1,0 +1,116 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import {
+  emptyMeta,
+  isQuotaError,
+  StorageFullError,
+  type DocMeta,
+  type DocStorage,
+} from './docStorage';
+
+interface UpdateRow {
+  id?: number;
+  doc: string;
+  update: Uint8Array;
+}
+
+interface ConcordDb extends DBSchema {
+  updates: { key: number; value: UpdateRow; indexes: { doc: string } };
+  meta: { key: string; value: DocMeta };
+}
+
+/**
+ * IndexedDB DocStorage. `updates` is an auto-increment log indexed by document; `meta` holds one
+ * record per document. Every multi-step operation is one IndexedDB transaction, so two tabs
+ * writing at once never see half of the other's work.
+ */
+export class IdbStorage implements DocStorage {
+  private constructor(private readonly db: IDBPDatabase<ConcordDb>) {}
+
+  static async open(name: string): Promise<IdbStorage> {
+    const db = await openDB<ConcordDb>(name, 1, {
+      upgrade(database) {
+        const updates = database.createObjectStore('updates', {
+          keyPath: 'id',
+          autoIncrement: true,
+        });
+        updates.createIndex('doc', 'doc');
+        database.createObjectStore('meta', { keyPath: 'doc' });
+      },
+    });
+    return new IdbStorage(db);
+  }
+
+  async loadUpdates(doc: string): Promise<Uint8Array[]> {
+    const rows = await this.db.getAllFromIndex('updates', 'doc', doc);
+    return rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).map((r) => r.update);
+  }
+
+  async appendUpdate(doc: string, update: Uint8Array): Promise<void> {
+    await guard(this.db.add('updates', { doc, update }));
+  }
+
+  async countUpdates(doc: string): Promise<number> {
+    return this.db.countFromIndex('updates', 'doc', doc);
+  }
+
+  async compact(doc: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<void> {
+    const tx = this.db.transaction('updates', 'readwrite');
+    const index = tx.store.index('doc');
+    // Keys and values are read in the same transaction that deletes them: an append from another
+    // tab either lands before (and is merged) or waits for this transaction (and is kept).
+    const [keys, rows] = await Promise.all([index.getAllKeys(doc), index.getAll(doc)]);
+    if (rows.length < 2) {
+      await tx.done;
+      return;
+    }
+    const merged = merge(rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).map((r) => r.update));
+    await Promise.all([...keys.map((k) => tx.store.delete(k)), tx.store.add({ doc, update: merged })]);
+    await guard(tx.done);
+  }
+
+  async listDocs(prefix = ''): Promise<string[]> {
+    const names = new Set<string>();
+    const range = prefixRange(prefix);
+    for (const key of await this.db.getAllKeys('meta', range)) names.add(key);
+    let cursor = await this.db.transaction('updates').store.index('doc').openKeyCursor(range, 'nextunique');
+    while (cursor) {
+      names.add(cursor.key);
+      cursor = await cursor.continue();
+    }
+    return [...names].sort();
+  }
+
+  async getMeta(doc: string): Promise<DocMeta | undefined> {
+    return this.db.get('meta', doc);
+  }
+
+  async updateMeta(doc: string, change: (old: DocMeta) => DocMeta): Promise<DocMeta> {
+    const tx = this.db.transaction('meta', 'readwrite');
+    const old = (await tx.store.get(doc)) ?? emptyMeta(doc);
+    const next = change(old);
+    await tx.store.put(next);
+    await guard(tx.done);
+    return next;
+  }
+
+  async allMeta(prefix = ''): Promise<DocMeta[]> {
+    return this.db.getAll('meta', prefixRange(prefix));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function prefixRange(prefix: string): IDBKeyRange | undefined {
+  return prefix ? IDBKeyRange.bound(prefix, `${prefix}\uffff`) : undefined;
+}
+
+async function guard<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (error) {
+    if (isQuotaError(error)) throw new StorageFullError(error);
+    throw error;
+  }
+}

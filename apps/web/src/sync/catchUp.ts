@@ -1,0 +1,65 @@
+/**
+ * Batched catch-up of many documents without a WebSocket each: ask the server which documents of
+ * a kind exist and at which version, then `POST /api/sync` the local state vectors of the ones that
+ * changed (in batches) and store the returned updates. After one run every document is available
+ * offline. Pure TypeScript over DocStorage and ApiClient.
+ */
+import * as Y from 'yjs';
+import { fromBase64, toBase64 } from 'lib0/buffer';
+import { parseDocName, Origin } from '@concord/shared';
+import type { ApiClient } from '../api/client';
+import type { DocMeta, DocStorage } from '../storage/docStorage';
+import { summarize } from './summary';
+
+export const CATCH_UP_BATCH = 200;
+
+export interface CatchUpResult {
+  readonly changed: string[];
+  readonly checked: number;
+}
+
+export async function stateVectorOf(storage: DocStorage, doc: string): Promise<Uint8Array | undefined> {
+  const updates = await storage.loadUpdates(doc);
+  if (updates.length === 0) return undefined;
+  return Y.encodeStateVectorFromUpdate(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates));
+}
+
+export async function catchUp(
+  api: ApiClient,
+  storage: DocStorage,
+  kind: 'product' | 'profile',
+  onMeta?: (meta: DocMeta) => void,
+): Promise<CatchUpResult> {
+  const listed = await api.listDocs(kind);
+  const metas = new Map((await storage.allMeta(`${kind}:`)).map((m) => [m.doc, m]));
+  const stale = listed.filter((entry) => metas.get(entry.doc)?.version !== entry.version);
+  const changed: string[] = [];
+  for (let i = 0; i < stale.length; i += CATCH_UP_BATCH) {
+    const batch = stale.slice(i, i + CATCH_UP_BATCH);
+    const request: Record<string, string> = {};
+    for (const entry of batch) {
+      const sv = await stateVectorOf(storage, entry.doc);
+      request[entry.doc] = sv ? toBase64(sv) : '';
+    }
+    const answer = await api.sync(request);
+    for (const [doc, { update, version }] of Object.entries(answer.docs ?? {})) {
+      const name = parseDocName(doc);
+      if (!name.ok) continue;
+      const bytes = fromBase64(update);
+      if (bytes.length > 2) await storage.appendUpdate(doc, bytes);
+      const merged = new Y.Doc();
+      for (const u of await storage.loadUpdates(doc)) Y.applyUpdate(merged, u, Origin.storage);
+      const summary = summarize(merged, name.name);
+      merged.destroy();
+      const meta = await storage.updateMeta(doc, (m) => ({
+        ...m,
+        version: Math.max(version, m.version ?? 0),
+        summary,
+        updatedAt: Date.now(),
+      }));
+      onMeta?.(meta);
+      changed.push(doc);
+    }
+  }
+  return { changed, checked: listed.length };
+}

@@ -1,0 +1,375 @@
+/**
+ * The sync engine of one open document: a Y.Doc that is loaded from local storage first, writes
+ * every update to local storage, shares edits with other tabs, and syncs with the server through
+ * y-websocket, tracking the server's durable acknowledgements (message type 100) and error events
+ * (type 101) to tell the person exactly what is saved.
+ */
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import type * as decoding from 'lib0/decoding';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import {
+  applyPatch,
+  checkPatch,
+  closeAdvice,
+  decodeStateVector,
+  documentKinds,
+  EXTENSION_PARAM,
+  EXTENSION_VERSION,
+  MessageType,
+  Origin,
+  parseDocName,
+  readErrorEvent,
+  readSavedAck,
+  type DocName,
+  type DocumentKind,
+  type ErrorEvent,
+  type FieldIssue,
+  type HybridClock,
+  type Patch,
+} from '@concord/shared';
+import {
+  COMPACT_THRESHOLD,
+  StorageFullError,
+  type DocMeta,
+  type DocStorage,
+  type PendingEdit,
+} from '../storage/docStorage';
+import type { OnlineManager } from './onlineManager';
+import { readOnlyReason, type SessionUser } from './permissions';
+import { fromPairs, mergeVectors, stillPending, toPairs, type Vector } from './savedEdits';
+import { statusText, type Connection, type StatusText } from './syncStatus';
+import { openTabChannel, TAB_ORIGIN, type TabChannel } from './tabChannel';
+import { summarize } from './summary';
+
+export interface SessionDeps {
+  readonly storage: DocStorage;
+  readonly online: OnlineManager;
+  readonly clock: HybridClock;
+  readonly user: SessionUser;
+  readonly token: string;
+  /** ws(s)://host — the document name is appended. */
+  readonly wsUrl: string;
+  /** Called after the stored metadata of the document changed (catalog list, pending totals). */
+  readonly onMeta?: (meta: DocMeta) => void;
+  /** Presence: publish who is here (default true; background flushes pass false). */
+  readonly presence?: boolean;
+  readonly WebSocketPolyfill?: typeof WebSocket;
+}
+
+export interface ServerMessage {
+  readonly id: number;
+  readonly event: ErrorEvent;
+  readonly at: number;
+}
+
+export interface SessionState {
+  readonly online: boolean;
+  readonly connection: Connection;
+  readonly acked: boolean;
+  readonly unsaved: number;
+  readonly status: StatusText;
+  /** Server error events (101), newest last. */
+  readonly messages: readonly ServerMessage[];
+  /** The connection was refused for good (bad token, forbidden …). */
+  readonly fatal?: string;
+  readonly storageError?: string;
+  readonly version?: number;
+}
+
+export interface PresenceState {
+  readonly user: { id: string; name: string; color: string };
+  readonly field: string | null;
+}
+
+let messageIds = 0;
+
+export class DocSession {
+  readonly doc = new Y.Doc();
+  readonly name: string;
+  readonly docName: DocName;
+  readonly kind: DocumentKind<object>;
+  readonly store: StoreApi<SessionState>;
+  readonly readOnlyReason: string | undefined;
+  provider: WebsocketProvider | undefined;
+  private ack: Vector = new Map();
+  private pending: PendingEdit[] = [];
+  private writes: Promise<unknown> = Promise.resolve();
+  private appendsSinceCompact = 0;
+  private tab: TabChannel | undefined;
+  private unsubscribeOnline: (() => void) | undefined;
+  private summaryTimer: ReturnType<typeof setTimeout> | undefined;
+  private destroyed = false;
+
+  private constructor(
+    name: string,
+    readonly deps: SessionDeps,
+  ) {
+    const parsed = parseDocName(name);
+    if (!parsed.ok) throw new Error(parsed.error);
+    this.name = name;
+    this.docName = parsed.name;
+    this.kind = documentKinds[parsed.name.kind];
+    this.readOnlyReason = readOnlyReason(deps.user, parsed.name);
+    const online = deps.online.isOnline();
+    this.store = createStore<SessionState>(() => ({
+      online,
+      connection: online ? 'connecting' : 'offline',
+      acked: false,
+      unsaved: 0,
+      status: statusText({ online, connection: 'offline', acked: false, unsaved: 0 }),
+      messages: [],
+    }));
+  }
+
+  /** Loads the document from local storage (no network), then starts syncing. */
+  static async open(name: string, deps: SessionDeps): Promise<DocSession> {
+    const session = new DocSession(name, deps);
+    await session.load();
+    session.start();
+    return session;
+  }
+
+  private async load(): Promise<void> {
+    const [updates, meta] = await Promise.all([
+      this.deps.storage.loadUpdates(this.name),
+      this.deps.storage.getMeta(this.name),
+    ]);
+    this.doc.transact(() => {
+      for (const u of updates) Y.applyUpdate(this.doc, u, Origin.storage);
+    }, Origin.storage);
+    if (meta) {
+      this.ack = fromPairs(meta.ack);
+      this.pending = stillPending(meta.pending, this.ack);
+    }
+    if (updates.length > COMPACT_THRESHOLD) this.compact();
+    this.refresh();
+  }
+
+  private start(): void {
+    // Registered before the provider's handler: the update is handed to storage first.
+    this.doc.on('update', this.onUpdate);
+    this.tab = openTabChannel(this.name, this.doc);
+    const params: Record<string, string> = {
+      token: this.deps.token,
+      [EXTENSION_PARAM]: EXTENSION_VERSION,
+    };
+    const provider = new WebsocketProvider(this.deps.wsUrl, this.name, this.doc, {
+      connect: false,
+      params,
+      disableBc: true, // tabs are linked by tabChannel, which also works without the server
+      maxBackoffTime: jitter(2500),
+      shouldReconnect: (event) => closeAdvice(event.code) === 'reconnect',
+      ...(this.deps.WebSocketPolyfill ? { WebSocketPolyfill: this.deps.WebSocketPolyfill } : {}),
+    });
+    this.provider = provider;
+    provider.messageHandlers[MessageType.savedAck] = (_enc, decoder) => this.onSavedAck(decoder);
+    provider.messageHandlers[MessageType.error] = (_enc, decoder) => this.onErrorEvent(decoder);
+    provider.on('status', () => this.refresh());
+    provider.on('connection-close', (event) => {
+      provider.maxBackoffTime = jitter(2500);
+      this.store.setState({ acked: false });
+      if (event && event.code) this.onClose(event.code, event.reason);
+      // The server may be gone: let the heartbeat confirm quickly.
+      if (!this.destroyed) this.deps.online.check();
+      this.refresh();
+    });
+    if (this.deps.presence !== false) {
+      provider.awareness.setLocalState({
+        user: { id: this.deps.user.id, name: this.deps.user.name, color: colorFor(this.deps.user.id) },
+        field: null,
+      } satisfies PresenceState);
+    } else {
+      provider.awareness.setLocalState(null);
+    }
+    this.unsubscribeOnline = this.deps.online.subscribe((online) => this.setOnline(online));
+    this.setOnline(this.deps.online.isOnline());
+  }
+
+  private setOnline(online: boolean): void {
+    if (this.destroyed || !this.provider) return;
+    if (online && !this.store.getState().fatal) this.provider.connect();
+    if (!online) this.provider.disconnect();
+    this.refresh();
+  }
+
+  /** Applies a checked patch as a local edit. Returns the issues when the patch is invalid. */
+  edit(patch: Patch): FieldIssue[] {
+    if (this.readOnlyReason) throw new Error(this.readOnlyReason);
+    const checked = checkPatch(this.kind, patch);
+    if (!checked.ok) return checked.issues;
+    applyPatch(
+      this.doc,
+      this.kind,
+      checked.value,
+      { clock: this.deps.clock, writer: this.deps.user.id },
+      Origin.local,
+    );
+    return [];
+  }
+
+  /** Presence: which field the person is in (null = none). */
+  setField(field: string | null): void {
+    const awareness = this.provider?.awareness;
+    if (!awareness || awareness.getLocalState() === null) return;
+    awareness.setLocalStateField('field', field);
+  }
+
+  /** Everyone else who has this document open (one entry per user). */
+  others(): PresenceState[] {
+    const awareness = this.provider?.awareness;
+    if (!awareness) return [];
+    const seen = new Map<string, PresenceState>();
+    awareness.getStates().forEach((state, clientId) => {
+      if (clientId === this.doc.clientID) return;
+      const p = state as Partial<PresenceState>;
+      if (!p.user || p.user.id === this.deps.user.id) return;
+      const prior = seen.get(p.user.id);
+      if (!prior || (prior.field === null && p.field)) seen.set(p.user.id, p as PresenceState);
+    });
+    return [...seen.values()];
+  }
+
+  dismissMessage(id: number): void {
+    this.store.setState((s) => ({ messages: s.messages.filter((m) => m.id !== id) }));
+  }
+
+  private onUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === Origin.storage) return;
+    const fromTab = origin === TAB_ORIGIN;
+    // Another tab stored its own edit already; everything else is stored here.
+    if (!fromTab) this.persist(update);
+    if (origin === Origin.local || origin === Origin.migration) {
+      const edit: PendingEdit = [this.doc.clientID, Y.getState(this.doc.store, this.doc.clientID)];
+      this.pending = [...this.pending, edit];
+      this.queueMeta((m) => ({ ...m, pending: [...m.pending, edit] }));
+      this.tab?.publish(update);
+    }
+    this.scheduleSummary();
+    this.refresh();
+  };
+
+  private persist(update: Uint8Array): void {
+    this.writes = this.writes
+      .then(() => this.deps.storage.appendUpdate(this.name, update))
+      .then(() => {
+        if (++this.appendsSinceCompact >= COMPACT_THRESHOLD) this.compact();
+      })
+      .catch((error: unknown) => this.onStorageError(error));
+  }
+
+  private compact(): void {
+    this.appendsSinceCompact = 0;
+    this.writes = this.writes
+      .then(() => this.deps.storage.compact(this.name, Y.mergeUpdates))
+      .catch((error: unknown) => this.onStorageError(error));
+  }
+
+  private queueMeta(change: (m: DocMeta) => DocMeta): void {
+    this.writes = this.writes
+      .then(() => this.deps.storage.updateMeta(this.name, change))
+      .then((meta) => this.deps.onMeta?.(meta))
+      .catch((error: unknown) => this.onStorageError(error));
+  }
+
+  private onStorageError(error: unknown): void {
+    console.error('local storage failed', error);
+    const message =
+      error instanceof StorageFullError
+        ? error.message
+        : 'Saving on this device failed. Keep this tab open until your changes are saved to the server.';
+    this.store.setState({ storageError: message });
+  }
+
+  private onSavedAck(decoder: decoding.Decoder): void {
+    const { seq, stateVector } = readSavedAck(decoder);
+    this.ack = mergeVectors(this.ack, decodeStateVector(stateVector));
+    this.pending = stillPending(this.pending, this.ack);
+    const ack = this.ack;
+    this.queueMeta((m) => {
+      const merged = mergeVectors(fromPairs(m.ack), ack);
+      return { ...m, ack: toPairs(merged), pending: stillPending(m.pending, merged), version: seq };
+    });
+    this.store.setState({ acked: true, version: seq });
+    this.refresh();
+  }
+
+  private onErrorEvent(decoder: decoding.Decoder): void {
+    const event = readErrorEvent(decoder);
+    const message: ServerMessage = { id: ++messageIds, event, at: Date.now() };
+    this.store.setState((s) => ({ messages: [...s.messages, message].slice(-5) }));
+  }
+
+  private onClose(code: number, reason: string): void {
+    const advice = closeAdvice(code);
+    if (advice === 'reauthenticate') {
+      this.store.setState({ fatal: 'Your sign-in is no longer valid. Sign out and sign in again.' });
+    } else if (advice === 'give_up') {
+      this.store.setState({
+        fatal: `The server refused this document (${code}${reason ? `: ${reason}` : ''}).`,
+      });
+    }
+  }
+
+  private scheduleSummary(): void {
+    clearTimeout(this.summaryTimer);
+    this.summaryTimer = setTimeout(() => this.writeSummary(), 250);
+  }
+
+  private writeSummary(): void {
+    const summary = summarize(this.doc, this.docName);
+    this.queueMeta((m) => ({ ...m, summary, updatedAt: Date.now() }));
+  }
+
+  private refresh(): void {
+    const online = this.deps.online.isOnline();
+    const provider = this.provider;
+    const connection: Connection = provider?.wsconnected
+      ? 'connected'
+      : online
+        ? 'connecting'
+        : 'offline';
+    const unsaved = this.pending.length;
+    const acked = this.store.getState().acked && connection === 'connected';
+    this.store.setState({
+      online,
+      connection,
+      unsaved,
+      acked,
+      status: statusText({ online, connection, acked, unsaved }),
+    });
+  }
+
+  /** Resolves once everything queued for local storage is written. */
+  async flushLocal(): Promise<void> {
+    await this.writes;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.summaryTimer !== undefined) {
+      clearTimeout(this.summaryTimer);
+      this.writeSummary();
+    }
+    this.unsubscribeOnline?.();
+    this.doc.off('update', this.onUpdate);
+    this.tab?.close();
+    this.provider?.awareness.setLocalState(null);
+    this.provider?.destroy();
+    await this.writes;
+    this.doc.destroy();
+  }
+}
+
+function jitter(ms: number): number {
+  return Math.round(ms * (0.6 + Math.random() * 0.8));
+}
+
+const COLORS = ['#c2410c', '#15803d', '#1d4ed8', '#7e22ce', '#be123c', '#0f766e', '#a16207'];
+
+export function colorFor(id: string): string {
+  let h = 0;
+  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return COLORS[h % COLORS.length] ?? '#1d4ed8';
+}

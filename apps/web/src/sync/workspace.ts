@@ -1,0 +1,251 @@
+/**
+ * Everything one signed-in person works with in this tab: local storage, the online manager, the
+ * tab's hybrid clock, the API client, open document sessions (ref-counted), the catalog list and
+ * the background work (catch-up of all documents, pushing documents with unsaved edits).
+ */
+import * as Y from 'yjs';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { applyPatch, HybridClock, Origin, productKind, parseDocName } from '@concord/shared';
+import { ApiClient } from '../api/client';
+import type { DocMeta, DocStorage } from '../storage/docStorage';
+import { StorageFullError } from '../storage/docStorage';
+import { catchUp } from './catchUp';
+import { DocSession, type SessionDeps } from './docSession';
+import type { OnlineManager } from './onlineManager';
+import type { SessionUser } from './permissions';
+import { statusText, type Connection, type StatusText } from './syncStatus';
+import { summarize } from './summary';
+
+export interface CatalogState {
+  /** Metadata of every known document, by name. */
+  readonly docs: ReadonlyMap<string, DocMeta>;
+  readonly loaded: boolean;
+  readonly catchUp: Connection;
+  readonly lastError?: string;
+  readonly storageError?: string;
+}
+
+export interface WorkspaceOptions {
+  readonly storage: DocStorage;
+  readonly online: OnlineManager;
+  readonly user: SessionUser;
+  readonly token: string;
+  readonly wsUrl: string;
+  readonly api?: ApiClient;
+  readonly catchUpIntervalMs?: number;
+}
+
+const FLUSH_CONCURRENCY = 3;
+const FLUSH_TIMEOUT_MS = 20_000;
+
+export class Workspace {
+  readonly clock = new HybridClock({ replicaId: `tab-${crypto.randomUUID().slice(0, 8)}` });
+  readonly api: ApiClient;
+  readonly catalog: StoreApi<CatalogState>;
+  readonly storage: DocStorage;
+  readonly online: OnlineManager;
+  readonly user: SessionUser;
+  private readonly sessions = new Map<string, { session: Promise<DocSession>; refs: number }>();
+  private readonly flushing = new Set<string>();
+  private readonly channel: BroadcastChannel | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running = false;
+  private destroyed = false;
+  private unsubscribeOnline: () => void;
+
+  constructor(private readonly options: WorkspaceOptions) {
+    this.storage = options.storage;
+    this.online = options.online;
+    this.user = options.user;
+    this.api = options.api ?? new ApiClient(() => options.token);
+    this.catalog = createStore<CatalogState>(() => ({
+      docs: new Map(),
+      loaded: false,
+      catchUp: options.online.isOnline() ? 'connecting' : 'offline',
+    }));
+    this.channel =
+      typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel('concord-catalog');
+    if (this.channel) {
+      this.channel.onmessage = (event: MessageEvent<DocMeta>) => this.setMeta(event.data, false);
+    }
+    this.unsubscribeOnline = options.online.subscribe((online) => {
+      this.catalog.setState({ catchUp: online ? 'connecting' : 'offline' });
+      if (online) this.kick();
+    });
+  }
+
+  async start(): Promise<void> {
+    const metas = await this.storage.allMeta();
+    this.catalog.setState({ docs: new Map(metas.map((m) => [m.doc, m])), loaded: true });
+    this.kick();
+  }
+
+  private sessionDeps(presence: boolean): SessionDeps {
+    return {
+      storage: this.storage,
+      online: this.online,
+      clock: this.clock,
+      user: this.user,
+      token: this.options.token,
+      wsUrl: this.options.wsUrl,
+      presence,
+      onMeta: (meta) => this.setMeta(meta, true),
+    };
+  }
+
+  /** Records a document's metadata (and tells the other tabs). */
+  setMeta(meta: DocMeta, broadcast: boolean): void {
+    const docs = new Map(this.catalog.getState().docs);
+    docs.set(meta.doc, meta);
+    this.catalog.setState({ docs });
+    if (broadcast) this.channel?.postMessage(meta);
+  }
+
+  /** Opens (or shares) the live session of a document. Pair with `release`. */
+  acquire(name: string): Promise<DocSession> {
+    const entry = this.sessions.get(name);
+    if (entry) {
+      entry.refs++;
+      return entry.session;
+    }
+    const session = DocSession.open(name, this.sessionDeps(true));
+    this.sessions.set(name, { session, refs: 1 });
+    return session;
+  }
+
+  release(name: string): void {
+    const entry = this.sessions.get(name);
+    if (!entry) return;
+    entry.refs--;
+    if (entry.refs > 0) return;
+    this.sessions.delete(name);
+    void entry.session.then((s) => s.destroy());
+    this.kick();
+  }
+
+  /** Creates a product locally (works offline); it reaches the server with the next flush. */
+  async createProduct(initial: { name?: string } = {}): Promise<string> {
+    const id = `p-${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const name = `product:${id}`;
+    const doc = new Y.Doc();
+    let update: Uint8Array | undefined;
+    doc.on('update', (u: Uint8Array) => (update = u));
+    applyPatch(
+      doc,
+      productKind,
+      { name: initial.name ?? 'Untitled product', status: 'draft', currency: 'EUR', priceCents: 0 },
+      { clock: this.clock, writer: this.user.id },
+      Origin.local,
+    );
+    const clock = Y.getState(doc.store, doc.clientID);
+    const parsed = parseDocName(name);
+    if (!update || !parsed.ok) throw new Error('createProduct: nothing written');
+    const summary = summarize(doc, parsed.name);
+    doc.destroy();
+    try {
+      await this.storage.appendUpdate(name, update);
+      const meta = await this.storage.updateMeta(name, (m) => ({
+        ...m,
+        pending: [...m.pending, [doc.clientID, clock] as const],
+        summary,
+        updatedAt: Date.now(),
+      }));
+      this.setMeta(meta, true);
+    } catch (error) {
+      if (error instanceof StorageFullError) this.catalog.setState({ storageError: error.message });
+      throw error;
+    }
+    this.kick();
+    return id;
+  }
+
+  /** Total unsaved local edits across all documents (open sessions included). */
+  unsavedTotal(): number {
+    let n = 0;
+    for (const m of this.catalog.getState().docs.values()) n += m.pending.length;
+    return n;
+  }
+
+  /** The sync status when no document is open. */
+  catalogStatus(): StatusText {
+    const online = this.online.isOnline();
+    const state = this.catalog.getState();
+    return statusText({
+      online,
+      connection: state.catchUp,
+      acked: state.catchUp === 'connected',
+      unsaved: this.unsavedTotal(),
+    });
+  }
+
+  /** Runs catch-up and flushing now (and then periodically). */
+  kick(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), 0);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.destroyed || this.running) return;
+    this.running = true;
+    try {
+      if (this.online.isOnline()) {
+        for (const kind of ['product', 'profile'] as const) {
+          await catchUp(this.api, this.storage, kind, (meta) => this.setMeta(meta, true));
+        }
+        this.catalog.setState({ catchUp: 'connected', lastError: undefined });
+        this.flushPending();
+      }
+    } catch (error) {
+      this.catalog.setState({
+        catchUp: this.online.isOnline() ? 'connecting' : 'offline',
+        lastError: error instanceof Error ? error.message : String(error),
+      });
+      this.online.check();
+    } finally {
+      this.running = false;
+      if (!this.destroyed) {
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.tick(), this.options.catchUpIntervalMs ?? 3000);
+      }
+    }
+  }
+
+  /** Opens a short-lived session for documents with unsaved edits that no screen has open. */
+  private flushPending(): void {
+    const candidates = [...this.catalog.getState().docs.values()].filter(
+      (m) => m.pending.length > 0 && !this.sessions.has(m.doc) && !this.flushing.has(m.doc),
+    );
+    for (const meta of candidates.slice(0, FLUSH_CONCURRENCY - this.flushing.size)) {
+      this.flushing.add(meta.doc);
+      void this.flushOne(meta.doc).finally(() => this.flushing.delete(meta.doc));
+    }
+  }
+
+  private async flushOne(name: string): Promise<void> {
+    const session = await DocSession.open(name, this.sessionDeps(false));
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timeout);
+        unsubscribe();
+        resolve();
+      };
+      const timeout = setTimeout(done, FLUSH_TIMEOUT_MS);
+      const unsubscribe = session.store.subscribe((s) => {
+        if (s.acked && s.unsaved === 0) done();
+      });
+      const s = session.store.getState();
+      if (s.acked && s.unsaved === 0) done();
+    });
+    await session.destroy();
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    clearTimeout(this.timer);
+    this.unsubscribeOnline();
+    this.channel?.close();
+    const open = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(open.map(async (e) => (await e.session).destroy()));
+  }
+}

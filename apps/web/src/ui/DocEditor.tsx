@@ -1,0 +1,100 @@
+import { useEffect, useState } from 'react';
+import type { DocSession } from '../sync/docSession';
+import type { Workspace } from '../sync/workspace';
+import { Conflicts } from './Conflicts';
+import { HistoryPanel } from './HistoryPanel';
+import { Presence, usePresence } from './Presence';
+import { ProductForm } from './ProductForm';
+import { ProfileForm } from './ProfileForm';
+import { ServerMessages } from './ServerMessages';
+import { useDocVersion, useVanilla } from './hooks';
+
+/** Opens a document's session (local data first) and shows its editor. */
+export function DocEditor(props: {
+  workspace: Workspace;
+  name: string;
+  onSession: (s: DocSession | undefined) => void;
+}) {
+  const { workspace, name, onSession } = props;
+  const [session, setSession] = useState<DocSession>();
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    let live = true;
+    workspace.acquire(name).then(
+      (s) => {
+        if (!live) return;
+        setSession(s);
+        onSession(s);
+      },
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      live = false;
+      onSession(undefined);
+      workspace.release(name);
+    };
+  }, [workspace, name, onSession]);
+
+  if (error)
+    return (
+      <p role="alert" className="error">
+        {error}
+      </p>
+    );
+  if (!session) return <p className="loading">Loading…</p>;
+  return <Editor workspace={workspace} session={session} />;
+}
+
+function Editor({ workspace, session }: { workspace: Workspace; session: DocSession }) {
+  useDocVersion(session.doc);
+  const others = usePresence(session);
+  const fatal = useVanilla(session.store, (s) => s.fatal);
+  const storageError = useVanilla(session.store, (s) => s.storageError);
+  const [showHistory, setShowHistory] = useState(false);
+  const readOnly = session.readOnlyReason;
+  const isProduct = session.docName.kind === 'product';
+
+  return (
+    <div className={showHistory ? 'editor with-history' : 'editor'}>
+      <article className="card">
+        <div className="editor-head">
+          <a href={isProduct ? '#/' : '#/people'} className="back">
+            ← {isProduct ? 'Catalog' : 'People'}
+          </a>
+          <Presence others={others} />
+          <button
+            type="button"
+            aria-expanded={showHistory}
+            onClick={() => setShowHistory((v) => !v)}
+          >
+            {showHistory ? 'Hide history' : 'History'}
+          </button>
+        </div>
+        {readOnly && (
+          <p className="readonly-note" role="note">
+            Read-only. {readOnly}
+          </p>
+        )}
+        {fatal && (
+          <p role="alert" className="banner error">
+            {fatal}
+          </p>
+        )}
+        {storageError && (
+          <p role="alert" className="banner error">
+            {storageError}
+          </p>
+        )}
+        <ServerMessages session={session} />
+        <Conflicts session={session} workspace={workspace} />
+        {isProduct ? (
+          <ProductForm session={session} others={others} />
+        ) : (
+          <ProfileForm session={session} others={others} />
+        )}
+      </article>
+      {showHistory && <HistoryPanel session={session} workspace={workspace} />}
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+import { materialize, type Profile } from '@concord/shared';
+import type { DocSession, PresenceState } from '../sync/docSession';
+import { CollabText, RegisterInput } from './fields';
+
+export function ProfileForm({ session, others }: { session: DocSession; others: PresenceState[] }) {
+  const p = materialize(session.doc, session.kind, session.docName.id) as Profile;
+  const ro = Boolean(session.readOnlyReason);
+  const common = { session, readOnly: ro, others };
+  return (
+    <form className="form" onSubmit={(e) => e.preventDefault()} aria-label="Profile">
+      <h1 className="doc-title">
+        {p.avatarUrl && <img className="avatar-img" src={p.avatarUrl} alt="" />}
+        {p.displayName}
+      </h1>
+      <div className="grid">
+        <RegisterInput {...common} field="displayName" label="Display name" value={p.displayName} />
+        <RegisterInput {...common} field="email" label="Email" type="email" value={p.email} />
+        <RegisterInput {...common} field="avatarUrl" label="Avatar URL" type="url" value={p.avatarUrl} />
+        <RegisterInput {...common} field="locale" label="Locale" value={p.locale} />
+      </div>
+      <CollabText {...common} field="bio" label="Bio" value={p.bio} rows={5} />
+    </form>
+  );
+}

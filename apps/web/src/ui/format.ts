@@ -1,0 +1,34 @@
+export function formatPrice(cents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(cents / 100);
+  } catch {
+    return `${(cents / 100).toFixed(2)} ${currency}`;
+  }
+}
+
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '(empty)';
+  if (Array.isArray(value)) return value.join(', ') || '(none)';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+export const FIELD_LABELS: Record<string, string> = {
+  name: 'Name',
+  sku: 'SKU',
+  priceCents: 'Price',
+  currency: 'Currency',
+  status: 'Status',
+  description: 'Description',
+  tags: 'Tags',
+  stock: 'Stock',
+  displayName: 'Display name',
+  email: 'Email',
+  bio: 'Bio',
+  avatarUrl: 'Avatar URL',
+  locale: 'Locale',
+};
+
+export function formatFieldValue(field: string, value: unknown): string {
+  if (field === 'priceCents' && typeof value === 'number') return (value / 100).toFixed(2);
+  return formatValue(value);
+}

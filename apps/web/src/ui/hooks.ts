@@ -1,0 +1,35 @@
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useStore } from 'zustand';
+import type { StoreApi } from 'zustand/vanilla';
+import type * as Y from 'yjs';
+
+export function useVanilla<T, U>(store: StoreApi<T>, select: (s: T) => U): U {
+  return useStore(store, select);
+}
+
+/** Re-renders on every change of the Y.Doc; returns a counter that changes with it. */
+export function useDocVersion(doc: Y.Doc): number {
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    const onUpdate = () => setVersion((v) => v + 1);
+    doc.on('update', onUpdate);
+    return () => doc.off('update', onUpdate);
+  }, [doc]);
+  return version;
+}
+
+/** The current location hash as a route: ['product', id] etc. */
+export function useRoute(): string[] {
+  const hash = useSyncExternalStore(
+    (cb) => {
+      window.addEventListener('hashchange', cb);
+      return () => window.removeEventListener('hashchange', cb);
+    },
+    () => window.location.hash,
+  );
+  return hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+}
+
+export function navigate(path: string): void {
+  window.location.hash = path;
+}

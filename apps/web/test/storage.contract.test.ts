@@ -1,0 +1,93 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type { DocStorage } from '../src/storage/docStorage';
+import { IdbStorage } from '../src/storage/idbStorage';
+import { MemoryStorage } from '../src/storage/memoryStorage';
+
+let dbCounter = 0;
+const implementations: [string, () => Promise<DocStorage>][] = [
+  ['memory', async () => new MemoryStorage()],
+  ['indexeddb', () => IdbStorage.open(`contract-${++dbCounter}`)],
+];
+
+function edit(text: string): Uint8Array {
+  const doc = new Y.Doc();
+  let update: Uint8Array = new Uint8Array();
+  doc.on('update', (u: Uint8Array) => (update = u));
+  doc.getText('t').insert(0, text);
+  return update;
+}
+
+function textOf(updates: Uint8Array[]): string {
+  const doc = new Y.Doc();
+  for (const u of updates) Y.applyUpdate(doc, u);
+  return doc.getText('t').toString();
+}
+
+describe.each(implementations)('DocStorage contract: %s', (_name, create) => {
+  it('returns appended updates in order, per document', async () => {
+    const s = await create();
+    const a = edit('a');
+    const b = edit('b');
+    await s.appendUpdate('product:p1', a);
+    await s.appendUpdate('product:p2', b);
+    await s.appendUpdate('product:p1', b);
+    expect(await s.loadUpdates('product:p1')).toEqual([a, b]);
+    expect(await s.loadUpdates('product:p2')).toEqual([b]);
+    expect(await s.loadUpdates('product:none')).toEqual([]);
+    s.close();
+  });
+
+  it('compacts the log into one entry with the same content', async () => {
+    const s = await create();
+    const doc = new Y.Doc();
+    doc.on('update', (u: Uint8Array) => void s.appendUpdate('product:c', u));
+    for (let i = 0; i < 20; i++) doc.getText('t').insert(i, String(i % 10));
+    await expect.poll(() => s.countUpdates('product:c')).toBe(20);
+    await s.compact('product:c', Y.mergeUpdates);
+    expect(await s.countUpdates('product:c')).toBe(1);
+    expect(textOf(await s.loadUpdates('product:c'))).toBe(doc.getText('t').toString());
+    s.close();
+  });
+
+  it('does not lose an update appended concurrently with compaction', async () => {
+    const s = await create();
+    await s.appendUpdate('product:x', edit('one'));
+    await s.appendUpdate('product:x', edit('two'));
+    const late = edit('three');
+    await Promise.all([s.compact('product:x', Y.mergeUpdates), s.appendUpdate('product:x', late)]);
+    const text = textOf(await s.loadUpdates('product:x'));
+    for (const word of ['one', 'two', 'three']) expect(text).toContain(word);
+    s.close();
+  });
+
+  it('tolerates the same update appended twice (two tabs)', async () => {
+    const s = await create();
+    const u = edit('dup');
+    await s.appendUpdate('product:d', u);
+    await s.appendUpdate('product:d', u);
+    expect(textOf(await s.loadUpdates('product:d'))).toBe('dup');
+    await s.compact('product:d', Y.mergeUpdates);
+    expect(textOf(await s.loadUpdates('product:d'))).toBe('dup');
+    s.close();
+  });
+
+  it('lists documents by prefix and keeps metadata with atomic updates', async () => {
+    const s = await create();
+    await s.appendUpdate('product:a', edit('a'));
+    await s.updateMeta('profile:bob', (m) => ({ ...m, version: 3 }));
+    expect(await s.listDocs()).toEqual(['product:a', 'profile:bob']);
+    expect(await s.listDocs('product:')).toEqual(['product:a']);
+    expect(await s.getMeta('product:a')).toBeUndefined();
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        s.updateMeta('product:a', (m) => ({ ...m, pending: [...m.pending, [n, n] as const] })),
+      ),
+    );
+    const meta = await s.getMeta('product:a');
+    expect(meta?.pending).toHaveLength(5);
+    expect((await s.allMeta('profile:')).map((m) => m.doc)).toEqual(['profile:bob']);
+    s.close();
+  });
+});
