@@ -6,7 +6,8 @@ import { api, connect, startTestServer, synced, token, waitFor } from './helpers
 let server: RunningServer;
 const editor = token('eve', 'editor');
 beforeAll(async () => {
-  server = await startTestServer();
+  // Snapshots every 2 entries, so reads and time travel cross snapshot boundaries.
+  server = await startTestServer({ config: { snapshotEvery: 2 } });
 });
 afterAll(async () => {
   await server.close();
