@@ -14,6 +14,10 @@ const workspaces = ['packages', 'apps'].flatMap((dir) =>
 for (const ws of workspaces) rmSync(join(ws, 'test-results'), { recursive: true, force: true });
 
 const tasks = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['test', 'e2e'];
+
+// Lint and formatting first: a red lint fails the run, but the suites still run and report.
+const lint = spawnSync('npm', ['run', 'lint', '--silent'], { cwd: root, stdio: 'inherit' });
+console.log(lint.status === 0 ? 'lint: clean' : 'lint: FAILED');
 const run = spawnSync('npx', ['turbo', 'run', ...tasks, '--log-order=grouped', '--continue'], {
   cwd: root,
   stdio: 'inherit',
@@ -44,7 +48,7 @@ for (const ws of workspaces) {
   }
 }
 if (reports.length === 0) failed += 1; // no suite reported: something broke before tests ran
-const ok = run.status === 0 && failed === 0;
+const ok = run.status === 0 && failed === 0 && lint.status === 0;
 if (run.status !== 0 && failed === 0) failed += 1; // a suite crashed without a report
 console.log(`\nsuites reported: ${reports.length}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
