@@ -1,0 +1,125 @@
+/**
+ * Scale-out composition: one sync-server instance over PostgreSQL (the shared log) and Redis
+ * (fan-out between instances, change events, read cache, projections). `main.ts` uses it when
+ * DATABASE_URL and REDIS_URL are set; tests start several in one process.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import type { ServerConfig } from '../config.js';
+import { startServer, type RunningServer } from '../server.js';
+import { PostgresEventStore } from '../store/postgresEventStore.js';
+import { newInstanceId, RedisFanOut, type FanOutOptions } from './redisFanOut.js';
+import { createScaleMetrics, type ScaleMetrics } from './scaleMetrics.js';
+
+export interface ScaleOutOptions {
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  /** PostgreSQL schema (default `concord`). */
+  readonly schema?: string;
+  /** Redis key prefix (default `concord:`). */
+  readonly prefix?: string;
+  readonly instanceId?: string;
+  readonly logger?: Logger;
+  readonly fanOut?: Partial<FanOutOptions>;
+  /** Pool size per instance (default 10). */
+  readonly pgPoolSize?: number;
+}
+
+export interface ScaleOutServer extends RunningServer {
+  readonly instanceId: string;
+  readonly store: PostgresEventStore;
+  readonly redis: Redis;
+  readonly fanOut: RedisFanOut;
+  readonly scaleMetrics: ScaleMetrics;
+  /** Every Redis connection this instance opened (tests kill them to simulate a network blip). */
+  readonly redisConnections: readonly Redis[];
+}
+
+/** Resolve within `ms` or report false. */
+export function withTimeout(check: Promise<unknown>, ms = 1_000): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    check.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(false);
+      },
+    );
+  });
+}
+
+export async function startScaleOut(
+  config: ServerConfig,
+  options: ScaleOutOptions,
+): Promise<ScaleOutServer> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const prefix = options.prefix ?? 'concord:';
+  const instanceId = options.instanceId ?? newInstanceId();
+  const connections: Redis[] = [];
+  const connect = (name: string, extra: RedisOptions = {}) => {
+    const r = new Redis(options.redisUrl, {
+      connectionName: `concord:${instanceId}:${name}`,
+      // keep retrying while Redis is away; callers that must not wait use timeouts
+      retryStrategy: (times) => Math.min(50 * times, 1_000),
+      ...extra,
+    });
+    r.on('error', (error: Error) => logger.debug({ err: error, conn: name }, 'redis error'));
+    connections.push(r);
+    return r;
+  };
+  const store = await PostgresEventStore.connect({
+    connectionString: options.databaseUrl,
+    ...(options.schema ? { schema: options.schema } : {}),
+    ...(options.pgPoolSize ? { max: options.pgPoolSize } : {}),
+  });
+  const redis = connect('cmd');
+  const reader = connect('fanout-reader', { maxRetriesPerRequest: null });
+  const scaleMetrics = createScaleMetrics();
+  const redisReady = async () => {
+    const ok = await withTimeout(redis.ping(), 1_000);
+    scaleMetrics.redisUp.set(ok ? 1 : 0);
+    return ok;
+  };
+  let server: RunningServer;
+  try {
+    server = await startServer(config, {
+      store,
+      logger,
+      readiness: { postgres: () => store.ping(), redis: redisReady },
+    });
+  } catch (error) {
+    for (const c of connections) c.disconnect();
+    await store.close();
+    throw error;
+  }
+  scaleMetrics.register(server.metrics.registry);
+  const fanOut = new RedisFanOut(server.hub, store, redis, reader, scaleMetrics, logger, {
+    prefix,
+    instanceId,
+    ...options.fanOut,
+  });
+  await fanOut.start();
+  const closeServer = server.close.bind(server);
+  let closing: Promise<void> | undefined;
+  return {
+    ...server,
+    instanceId,
+    store,
+    redis,
+    fanOut,
+    scaleMetrics,
+    redisConnections: connections,
+    close() {
+      closing ??= (async () => {
+        await closeServer();
+        await fanOut.close();
+        await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      })();
+      return closing;
+    },
+  };
+}
