@@ -86,7 +86,7 @@ export function HistoryPanel({ session, workspace }: { session: DocSession; work
       ) : entries.length === 0 ? (
         <p className="muted small">No saved changes yet.</p>
       ) : (
-        <ol className="history-list">
+        <ol className="history-list" aria-label="Changes">
           {entries.map((e) => (
             <li key={e.seq} className={`history-entry kind-${e.kind}`}>
               <div className="history-meta">
@@ -94,14 +94,14 @@ export function HistoryPanel({ session, workspace }: { session: DocSession; work
                 {e.kind !== 'edit' && <span className="badge">{e.kind}</span>}
               </div>
               {e.reason && <div className="small muted">Reason: {e.reason}</div>}
-              <ul className="changes">
+              <div className="changes">
                 {e.changes.map((c, i) => (
-                  <li key={i}>
+                  <div key={i}>
                     {FIELD_LABELS[c.field] ?? c.field}: {formatFieldValue(c.field, c.from)} →{' '}
                     {formatFieldValue(c.field, c.to)}
-                  </li>
+                  </div>
                 ))}
-              </ul>
+              </div>
               <button type="button" onClick={() => void view(e.seq)}>
                 View version {e.seq}
               </button>

@@ -130,6 +130,9 @@ export function CollabText(props: FieldProps & { value: string; rows?: number })
   const id = `f-${field}`;
   const ref = useRef<HTMLTextAreaElement>(null);
   const shown = useRef(value);
+  // Only the first value is handed to React: later values are applied by the layout effect, which
+  // keeps the caret in place (a changing defaultValue would move it).
+  const initial = useRef(value);
   const edit = useEdit(session);
 
   useLayoutEffect(() => {
@@ -158,7 +161,7 @@ export function CollabText(props: FieldProps & { value: string; rows?: number })
         id={id}
         ref={ref}
         rows={props.rows ?? 5}
-        defaultValue={value}
+        defaultValue={initial.current}
         readOnly={props.readOnly}
         onFocus={() => session.setField(field)}
         onBlur={() => session.setField(null)}

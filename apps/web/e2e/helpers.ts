@@ -1,0 +1,52 @@
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+
+export interface Person {
+  readonly context: BrowserContext;
+  readonly page: Page;
+}
+
+/** A person = a browser context (own IndexedDB), signed in through the UI. */
+export async function signIn(
+  browser: Browser,
+  name: string,
+  role: 'viewer' | 'editor' | 'admin' = 'editor',
+  baseURL?: string,
+): Promise<Person> {
+  const context = await browser.newContext(baseURL ? { baseURL } : {});
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Role').selectOption(role);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Catalog' })).toBeVisible();
+  return { context, page };
+}
+
+export function status(page: Page) {
+  return page.getByRole('status');
+}
+
+/** Creates a product through the UI and returns its id (from the URL). */
+export async function createProduct(page: Page, name: string): Promise<string> {
+  await page.getByRole('button', { name: 'New product' }).click();
+  await expect(page.getByLabel('Name')).toBeVisible();
+  await page.getByLabel('Name').fill(name);
+  await expect(page.getByLabel('Name')).toHaveValue(name);
+  const id = /#\/product\/([\w-]+)/.exec(page.url())?.[1];
+  if (!id) throw new Error(`no product id in ${page.url()}`);
+  return id;
+}
+
+export async function openProduct(page: Page, id: string): Promise<void> {
+  await page.goto(`/#/product/${id}`);
+  await expect(page.getByLabel('Name')).toBeVisible();
+}
+
+export async function goOffline(person: Person): Promise<void> {
+  await person.context.setOffline(true);
+  await expect(status(person.page)).toHaveText(/Offline|unsaved/);
+}
+
+export async function goOnline(person: Person): Promise<void> {
+  await person.context.setOffline(false);
+}

@@ -1,0 +1,44 @@
+import { expect, test } from '@playwright/test';
+import { createProduct, openProduct, signIn, status } from './helpers';
+
+test('a viewer cannot change anything', async ({ browser }) => {
+  const editor = await signIn(browser, 'Erin');
+  const id = await createProduct(editor.page, 'Viewer check');
+  await expect(status(editor.page)).toHaveText('All changes saved');
+
+  const viewer = await signIn(browser, 'Vera', 'viewer');
+  await expect(viewer.page.getByRole('button', { name: 'New product' })).toHaveCount(0);
+  await expect(viewer.page.getByText('Read-only: viewers')).toBeVisible();
+  await expect(viewer.page.getByRole('link', { name: /Viewer check/ })).toBeVisible();
+  await openProduct(viewer.page, id);
+  await expect(viewer.page.getByText(/Read-only\. You are signed in as a viewer/)).toBeVisible();
+  for (const label of ['Name', 'SKU', 'Price', 'Description', 'Stock']) {
+    await expect(viewer.page.getByLabel(label)).not.toBeEditable();
+  }
+  for (const label of ['Currency', 'Status']) {
+    await expect(viewer.page.getByLabel(label)).toBeDisabled();
+  }
+  await expect(viewer.page.getByRole('button', { name: 'Received' })).toHaveCount(0);
+  await expect(viewer.page.getByRole('button', { name: 'Add tag' })).toHaveCount(0);
+  await expect(viewer.page.getByLabel('Name')).toHaveValue('Viewer check');
+  await expect(status(viewer.page)).toHaveText('All changes saved');
+});
+
+test("nobody can change another user's profile", async ({ browser }) => {
+  const gina = await signIn(browser, 'Gina');
+  await gina.page.getByRole('link', { name: 'My profile' }).click();
+  await gina.page.getByLabel('Display name').fill('Gina G.');
+  await gina.page.getByLabel('Bio').fill('Buyer for kitchenware.');
+  await expect(status(gina.page)).toHaveText('All changes saved');
+
+  const hugo = await signIn(browser, 'Hugo');
+  await hugo.page.goto('/#/profile/gina');
+  await expect(hugo.page.getByLabel('Display name')).toHaveValue('Gina G.');
+  await expect(hugo.page.getByText("This is gina's profile")).toBeVisible();
+  for (const label of ['Display name', 'Email', 'Bio', 'Avatar URL', 'Locale']) {
+    await expect(hugo.page.getByLabel(label)).not.toBeEditable();
+  }
+  // His own profile is editable.
+  await hugo.page.getByRole('link', { name: 'My profile' }).click();
+  await expect(hugo.page.getByLabel('Display name')).toBeEditable();
+});
