@@ -68,7 +68,10 @@ test('a product created offline appears in the other person’s catalog after re
   await goOffline(alice);
   await createProduct(alice.page, 'Made offline');
   await alice.page.getByLabel('SKU').fill('OFF-1');
-  await alice.page.getByRole('link', { name: /Catalog/ }).first().click();
+  await alice.page
+    .getByRole('link', { name: /Catalog/ })
+    .first()
+    .click();
   await expect(alice.page.getByRole('link', { name: /Made offline/ })).toBeVisible();
   await expect(status(alice.page)).toHaveText(/unsaved/);
   await expect(bob.page.getByRole('link', { name: /Made offline/ })).toHaveCount(0);

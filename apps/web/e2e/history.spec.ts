@@ -24,5 +24,7 @@ test('history: view an old version and restore it; the other person sees the res
 
   await expect(alice.page.getByLabel('Price')).toHaveValue('10.00');
   await expect(bob.page.getByLabel('Price')).toHaveValue('10.00');
-  await expect(alice.page.getByRole('listitem').filter({ hasText: 'restore' }).first()).toBeVisible();
+  await expect(
+    alice.page.getByRole('listitem').filter({ hasText: 'restore' }).first(),
+  ).toBeVisible();
 });

@@ -56,7 +56,10 @@ self.addEventListener('fetch', (event) => {
     );
     return;
   }
-  if (url.pathname.startsWith('/assets/') || /\.(js|css|svg|png|ico|webmanifest)$/.test(url.pathname)) {
+  if (
+    url.pathname.startsWith('/assets/') ||
+    /\.(js|css|svg|png|ico|webmanifest)$/.test(url.pathname)
+  ) {
     event.respondWith(
       (async () => {
         const cache = await caches.open(CACHE);

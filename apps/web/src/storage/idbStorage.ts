@@ -64,7 +64,10 @@ export class IdbStorage implements DocStorage {
       return;
     }
     const merged = merge(rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).map((r) => r.update));
-    await Promise.all([...keys.map((k) => tx.store.delete(k)), tx.store.add({ doc, update: merged })]);
+    await Promise.all([
+      ...keys.map((k) => tx.store.delete(k)),
+      tx.store.add({ doc, update: merged }),
+    ]);
     await guard(tx.done);
   }
 
@@ -72,7 +75,10 @@ export class IdbStorage implements DocStorage {
     const names = new Set<string>();
     const range = prefixRange(prefix);
     for (const key of await this.db.getAllKeys('meta', range)) names.add(key);
-    let cursor = await this.db.transaction('updates').store.index('doc').openKeyCursor(range, 'nextunique');
+    let cursor = await this.db
+      .transaction('updates')
+      .store.index('doc')
+      .openKeyCursor(range, 'nextunique');
     while (cursor) {
       names.add(cursor.key);
       cursor = await cursor.continue();

@@ -22,7 +22,9 @@ function readSaved(storage: Pick<Storage, 'getItem'> | undefined): AuthState {
   return { token: undefined, user: undefined };
 }
 
-export function createAuthStore(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | undefined) {
+export function createAuthStore(
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | undefined,
+) {
   const store = createStore<AuthState>(() => readSaved(storage));
   return {
     store,

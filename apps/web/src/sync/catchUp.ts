@@ -18,10 +18,15 @@ export interface CatchUpResult {
   readonly checked: number;
 }
 
-export async function stateVectorOf(storage: DocStorage, doc: string): Promise<Uint8Array | undefined> {
+export async function stateVectorOf(
+  storage: DocStorage,
+  doc: string,
+): Promise<Uint8Array | undefined> {
   const updates = await storage.loadUpdates(doc);
   if (updates.length === 0) return undefined;
-  return Y.encodeStateVectorFromUpdate(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates));
+  return Y.encodeStateVectorFromUpdate(
+    updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates),
+  );
 }
 
 export async function catchUp(

@@ -176,7 +176,11 @@ export class DocSession {
     });
     if (this.deps.presence !== false) {
       provider.awareness.setLocalState({
-        user: { id: this.deps.user.id, name: this.deps.user.name, color: colorFor(this.deps.user.id) },
+        user: {
+          id: this.deps.user.id,
+          name: this.deps.user.name,
+          color: colorFor(this.deps.user.id),
+        },
         field: null,
       } satisfies PresenceState);
     } else {
@@ -303,7 +307,9 @@ export class DocSession {
   private onClose(code: number, reason: string): void {
     const advice = closeAdvice(code);
     if (advice === 'reauthenticate') {
-      this.store.setState({ fatal: 'Your sign-in is no longer valid. Sign out and sign in again.' });
+      this.store.setState({
+        fatal: 'Your sign-in is no longer valid. Sign out and sign in again.',
+      });
     } else if (advice === 'give_up') {
       this.store.setState({
         fatal: `The server refused this document (${code}${reason ? `: ${reason}` : ''}).`,

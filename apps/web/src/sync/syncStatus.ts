@@ -9,7 +9,8 @@ export interface StatusInput {
   readonly unsaved: number;
 }
 
-export type StatusText = 'Offline' | 'Syncing' | 'All changes saved' | `${number} unsaved change${'' | 's'}`;
+export type StatusText =
+  'Offline' | 'Syncing' | 'All changes saved' | `${number} unsaved change${'' | 's'}`;
 
 export function statusText(s: StatusInput): StatusText {
   if (s.unsaved > 0) {

@@ -8,8 +8,7 @@ import * as Y from 'yjs';
 export const TAB_ORIGIN = 'concord:tab';
 
 type Message =
-  | { type: 'hello'; sv: Uint8Array; reply: boolean }
-  | { type: 'update'; update: Uint8Array };
+  { type: 'hello'; sv: Uint8Array; reply: boolean } | { type: 'update'; update: Uint8Array };
 
 export interface TabChannel {
   publish(update: Uint8Array): void;
@@ -24,7 +23,8 @@ export function openTabChannel(docName: string, doc: Y.Doc): TabChannel {
     if (msg.type === 'hello') {
       const missing = Y.encodeStateAsUpdate(doc, msg.sv);
       // An empty diff is two bytes (no structs, no deletions).
-      if (missing.length > 2) channel.postMessage({ type: 'update', update: missing } satisfies Message);
+      if (missing.length > 2)
+        channel.postMessage({ type: 'update', update: missing } satisfies Message);
       // Also ask the newcomer for what we lack (once: replies are not answered with hellos).
       if (!msg.reply) {
         channel.postMessage({
@@ -37,7 +37,11 @@ export function openTabChannel(docName: string, doc: Y.Doc): TabChannel {
       Y.applyUpdate(doc, msg.update, TAB_ORIGIN);
     }
   };
-  channel.postMessage({ type: 'hello', sv: Y.encodeStateVector(doc), reply: false } satisfies Message);
+  channel.postMessage({
+    type: 'hello',
+    sv: Y.encodeStateVector(doc),
+    reply: false,
+  } satisfies Message);
   return {
     publish(update) {
       channel.postMessage({ type: 'update', update } satisfies Message);

@@ -92,7 +92,9 @@ export function CatalogPage({ workspace }: { workspace: Workspace }) {
           </button>
         )}
       </div>
-      {!canEdit && <p className="readonly-note">Read-only: viewers can browse but not change the catalog.</p>}
+      {!canEdit && (
+        <p className="readonly-note">Read-only: viewers can browse but not change the catalog.</p>
+      )}
       {error && (
         <p role="alert" className="error">
           {error}

@@ -6,7 +6,13 @@ import { FIELD_LABELS, formatFieldValue } from './format';
 import { useVanilla } from './hooks';
 
 /** The server's audit trail of this document: view any version, restore it as a new edit. */
-export function HistoryPanel({ session, workspace }: { session: DocSession; workspace: Workspace }) {
+export function HistoryPanel({
+  session,
+  workspace,
+}: {
+  session: DocSession;
+  workspace: Workspace;
+}) {
   const [entries, setEntries] = useState<HistoryEntry[]>();
   const [error, setError] = useState<string>();
   const [viewing, setViewing] = useState<{ seq: number; doc: Record<string, unknown> }>();

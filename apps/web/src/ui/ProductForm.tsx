@@ -50,11 +50,20 @@ export function ProductForm({ session, others }: { session: DocSession; others: 
           field="status"
           label="Status"
           value={p.status}
-          options={PRODUCT_STATUSES.map((s) => ({ value: s, label: s[0]!.toUpperCase() + s.slice(1) }))}
+          options={PRODUCT_STATUSES.map((s) => ({
+            value: s,
+            label: s[0]!.toUpperCase() + s.slice(1),
+          }))}
         />
         <StockField {...common} field="stock" label="Stock" stock={p.stock} />
       </div>
-      <CollabText {...common} field="description" label="Description" value={p.description} rows={6} />
+      <CollabText
+        {...common}
+        field="description"
+        label="Description"
+        value={p.description}
+        rows={6}
+      />
       <TagsField {...common} field="tags" label="Tags" tags={p.tags} />
     </form>
   );

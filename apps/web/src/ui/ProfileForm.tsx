@@ -15,7 +15,13 @@ export function ProfileForm({ session, others }: { session: DocSession; others: 
       <div className="grid">
         <RegisterInput {...common} field="displayName" label="Display name" value={p.displayName} />
         <RegisterInput {...common} field="email" label="Email" type="email" value={p.email} />
-        <RegisterInput {...common} field="avatarUrl" label="Avatar URL" type="url" value={p.avatarUrl} />
+        <RegisterInput
+          {...common}
+          field="avatarUrl"
+          label="Avatar URL"
+          type="url"
+          value={p.avatarUrl}
+        />
         <RegisterInput {...common} field="locale" label="Locale" value={p.locale} />
       </div>
       <CollabText {...common} field="bio" label="Bio" value={p.bio} rows={5} />

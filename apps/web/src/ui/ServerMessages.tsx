@@ -5,8 +5,10 @@ import { useVanilla } from './hooks';
 
 const EXPLAIN: Record<string, string> = {
   read_only: 'The server refused your change: you may not edit this document.',
-  invalid_document: 'The server rejected your change because it made the document invalid; the affected fields were put back.',
-  clock_skew: "Your device's clock is too far ahead; the server undid the affected change. Check the date and time settings.",
+  invalid_document:
+    'The server rejected your change because it made the document invalid; the affected fields were put back.',
+  clock_skew:
+    "Your device's clock is too far ahead; the server undid the affected change. Check the date and time settings.",
   document_too_large: 'The server refused your change: the document would become too large.',
   malformed_update: 'The server could not read a change from this device.',
   storage_failure: 'The server could not save your change. It will be retried.',

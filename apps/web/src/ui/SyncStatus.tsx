@@ -25,7 +25,11 @@ function CatalogStatus({ workspace }: { workspace: Workspace }) {
 
 function StatusLine({ text }: { text: string }) {
   const tone =
-    text === 'All changes saved' ? 'ok' : text === 'Offline' || text.includes('unsaved') ? 'warn' : 'busy';
+    text === 'All changes saved'
+      ? 'ok'
+      : text === 'Offline' || text.includes('unsaved')
+        ? 'warn'
+        : 'busy';
   return (
     <div className={`sync sync-${tone}`}>
       <span className="dot" aria-hidden="true" />

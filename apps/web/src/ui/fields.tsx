@@ -69,7 +69,13 @@ export function RegisterInput(
   const [draft, setDraft] = useState<string>();
   const edit = useEdit(session);
   return (
-    <FieldShell id={id} label={props.label} field={field} others={props.others} issues={edit.issues}>
+    <FieldShell
+      id={id}
+      label={props.label}
+      field={field}
+      others={props.others}
+      issues={edit.issues}
+    >
       <input
         id={id}
         type={props.type ?? 'text'}
@@ -105,7 +111,13 @@ export function RegisterSelect(
   const id = `f-${field}`;
   const edit = useEdit(session);
   return (
-    <FieldShell id={id} label={props.label} field={field} others={props.others} issues={edit.issues}>
+    <FieldShell
+      id={id}
+      label={props.label}
+      field={field}
+      others={props.others}
+      issues={edit.issues}
+    >
       <select
         id={id}
         value={props.value}
@@ -156,7 +168,13 @@ export function CollabText(props: FieldProps & { value: string; rows?: number })
   }, [value]);
 
   return (
-    <FieldShell id={id} label={props.label} field={field} others={props.others} issues={edit.issues}>
+    <FieldShell
+      id={id}
+      label={props.label}
+      field={field}
+      others={props.others}
+      issues={edit.issues}
+    >
       <textarea
         id={id}
         ref={ref}

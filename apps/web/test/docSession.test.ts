@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { MessageType, writeErrorEvent, writeSavedAck } from '@concord/shared';
+import { MemoryStorage } from '../src/storage/memoryStorage';
+import { DocSession, type SessionDeps } from '../src/sync/docSession';
+import { createOnlineManager } from '../src/sync/onlineManager';
+import type { SessionUser } from '../src/sync/permissions';
+import { HybridClock } from '@concord/shared';
+
+class NoSocket {
+  constructor() {
+    throw new Error('tests never open a socket');
+  }
+}
+
+const sessions: DocSession[] = [];
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.destroy()));
+});
+
+function deps(storage: MemoryStorage, user: Partial<SessionUser> = {}): SessionDeps {
+  const online = createOnlineManager({
+    events: new EventTarget(),
+    navigatorOnline: () => false,
+    probe: async () => false,
+  });
+  online.setOnline(false);
+  return {
+    storage,
+    online,
+    clock: new HybridClock({ replicaId: `t-${Math.random()}` }),
+    user: { id: 'alice', name: 'Alice', role: 'editor', ...user },
+    token: 't',
+    wsUrl: 'ws://localhost:1',
+    WebSocketPolyfill: NoSocket as unknown as typeof WebSocket,
+  };
+}
+
+async function open(name: string, d: SessionDeps): Promise<DocSession> {
+  const s = await DocSession.open(name, d);
+  sessions.push(s);
+  return s;
+}
+
+function feed(session: DocSession, type: number, write: (e: encoding.Encoder) => void) {
+  const encoder = encoding.createEncoder();
+  write(encoder);
+  const decoder = decoding.createDecoder(encoding.toUint8Array(encoder));
+  expect(decoding.readVarUint(decoder)).toBe(type);
+  session.provider!.messageHandlers[type]!(
+    encoding.createEncoder(),
+    decoder,
+    session.provider!,
+    true,
+    type,
+  );
+}
+
+describe('DocSession', () => {
+  it('stores edits locally first and reloads them, unsaved count included, without any network', async () => {
+    const storage = new MemoryStorage();
+    const a = await open('product:p1', deps(storage));
+    expect(a.edit({ name: 'Lamp', stock: { delta: 4 } })).toEqual([]);
+    expect(a.edit({ description: 'Warm light' })).toEqual([]);
+    expect(a.store.getState().status).toBe('2 unsaved changes');
+    await a.destroy();
+
+    const b = await open('product:p1', deps(storage));
+    expect(b.doc.getText('t:description').toString()).toBe('Warm light');
+    expect(b.store.getState().status).toBe('2 unsaved changes');
+    const meta = await storage.getMeta('product:p1');
+    expect(meta?.summary).toMatchObject({ name: 'Lamp', stock: 4 });
+  });
+
+  it('rejects invalid patches without writing', async () => {
+    const storage = new MemoryStorage();
+    const s = await open('product:p2', deps(storage));
+    expect(s.edit({ priceCents: -1 }).map((i) => i.field)).toEqual(['priceCents']);
+    expect(await storage.countUpdates('product:p2')).toBe(0);
+  });
+
+  it('counts an edit as saved once a savedAck covers it, and keeps that across reloads', async () => {
+    const storage = new MemoryStorage();
+    const s = await open('product:p3', deps(storage));
+    s.edit({ name: 'Mug' });
+    feed(s, MessageType.savedAck, (e) => writeSavedAck(e, Y.encodeStateVector(s.doc), 12));
+    expect(s.store.getState().unsaved).toBe(0);
+    expect(s.store.getState().status).toBe('Offline');
+    await s.destroy();
+    const again = await open('product:p3', deps(storage));
+    expect(again.store.getState().unsaved).toBe(0);
+    expect((await storage.getMeta('product:p3'))?.version).toBe(12);
+  });
+
+  it('shows server error events', async () => {
+    const s = await open('product:p4', deps(new MemoryStorage()));
+    feed(s, MessageType.error, (e) =>
+      writeErrorEvent(e, { code: 'invalid_document', message: 'bad sku', fields: ['sku'] }),
+    );
+    expect(s.store.getState().messages[0]?.event).toMatchObject({
+      code: 'invalid_document',
+      fields: ['sku'],
+    });
+  });
+
+  it('is read-only for viewers and for other people’s profiles', async () => {
+    const viewer = await open('product:p5', deps(new MemoryStorage(), { role: 'viewer' }));
+    expect(viewer.readOnlyReason).toMatch(/viewer/);
+    expect(() => viewer.edit({ name: 'x' })).toThrow();
+    const other = await open('profile:bob', deps(new MemoryStorage()));
+    expect(other.readOnlyReason).toMatch(/bob/);
+    const own = await open('profile:alice', deps(new MemoryStorage()));
+    expect(own.readOnlyReason).toBeUndefined();
+  });
+
+  it('two tabs share edits through the tab channel while offline', async () => {
+    const storage = new MemoryStorage();
+    const tab1 = await open('product:p6', deps(storage));
+    const tab2 = await open('product:p6', deps(storage));
+    tab1.edit({ description: 'from tab one' });
+    await expect.poll(() => tab2.doc.getText('t:description').toString()).toBe('from tab one');
+    tab2.edit({ stock: { delta: 2 } });
+    await expect.poll(() => tab1.doc.getMap('c:stock').size).toBe(1);
+  });
+});
