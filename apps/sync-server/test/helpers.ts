@@ -133,7 +133,7 @@ export async function api(
   return {
     status: res.status,
     headers: res.headers,
-    json: json as Record<string, unknown> & unknown[],
+    json: json as Record<string, unknown>,
     text,
   };
 }

@@ -4,7 +4,7 @@
  * change events.
  */
 import * as Y from 'yjs';
-import { documentKinds, parseDocName } from '@concord/shared';
+import { CloseCode, ReasonCode, documentKinds, parseDocName } from '@concord/shared';
 import type { Logger } from 'pino';
 import type { ChangeFeed } from '../events/changeEvents.js';
 import { changeEventOf } from '../events/changeEvents.js';
@@ -38,6 +38,8 @@ export class DocHub {
   private ackScheduled = false;
   /** Hook for scale-out fan-out: called with every committed entry of this instance. */
   onCommittedEntries: (entries: readonly LogEntry[]) => void = () => {};
+  /** Hook for scale-out fan-out: called when a document is loaded, before any edit of it. */
+  onLoaded: (live: LiveDoc) => void = () => {};
 
   constructor(
     readonly store: EventStore,
@@ -93,6 +95,15 @@ export class DocHub {
     return this.slots.size;
   }
 
+  /** The document if it is loaded (or loading) on this instance; does not load it. */
+  loaded(name: string): Promise<LiveDoc> | undefined {
+    return this.slots.get(name)?.live;
+  }
+
+  loadedNames(): string[] {
+    return [...this.slots.keys()];
+  }
+
   private async load(name: string): Promise<LiveDoc> {
     const parsed = parseDocName(name);
     if (!parsed.ok) throw new Error(parsed.error);
@@ -106,11 +117,19 @@ export class DocHub {
       {
         commit: (doc, entries) => this.committer.enqueue(doc, entries),
         onCommitted: (l, entries) => this.committed(l, entries),
+        onCommitFailed: (l, error) => {
+          this.logger.error(
+            { err: error, doc: l.name },
+            'append failed; reloading the document from the log',
+          );
+          this.evict(l);
+        },
         maxSkewMs: this.options.maxSkewMs,
         maxDocBytes: this.options.maxDocBytes,
         now: () => Date.now(),
       },
     );
+    this.onLoaded(live);
     this.metrics.loadedDocs.set(this.slots.size);
     if (tail.length >= this.options.snapshotEvery) void this.compact(name);
     return live;
@@ -118,17 +137,47 @@ export class DocHub {
 
   private async unload(name: string, slot: Slot): Promise<void> {
     if (this.slots.get(name) !== slot || slot.refs > 0) return;
-    this.slots.delete(name);
     try {
       const live = await slot.live;
       await live.settled();
-      this.awaitingAck.delete(live);
-      clearTimeout(this.broadcastTimers.get(live));
-      this.broadcastTimers.delete(live);
+      // Re-acquired while its writes settled: keep it.
+      if (this.slots.get(name) !== slot || slot.refs > 0) return;
+      this.slots.delete(name);
+      this.forget(live);
       live.destroy();
     } catch (error) {
+      if (this.slots.get(name) === slot) this.slots.delete(name);
       this.logger.warn({ err: error, doc: name }, 'unload failed');
     }
+    this.metrics.loadedDocs.set(this.slots.size);
+  }
+
+  private forget(live: LiveDoc): void {
+    this.awaitingAck.delete(live);
+    clearTimeout(this.broadcastTimers.get(live));
+    this.broadcastTimers.delete(live);
+  }
+
+  /**
+   * A commit failed (disk full, database down): the in-memory document now holds changes the log
+   * lacks. Drop it and disconnect its clients, so they reconnect to a copy rebuilt from the log
+   * and resend what it lacks. No acknowledgement ever covers the lost append.
+   */
+  private evict(live: LiveDoc): void {
+    const slot = this.slots.get(live.name);
+    if (slot) {
+      if (slot.idle) clearTimeout(slot.idle);
+      this.slots.delete(live.name);
+    }
+    this.forget(live);
+    for (const peer of [...live.peers]) {
+      live.sendError(peer, {
+        code: ReasonCode.storageFailure,
+        message: 'the server could not save recent changes; they will be sent again on reconnect',
+      });
+      peer.close(CloseCode.tryAgainLater, 'the server could not save changes; reconnect');
+    }
+    live.destroy();
     this.metrics.loadedDocs.set(this.slots.size);
   }
 

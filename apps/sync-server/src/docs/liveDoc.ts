@@ -31,6 +31,7 @@ export interface Peer {
   readonly id: number;
   readonly wantsExtensions: boolean;
   send(message: Uint8Array): void;
+  close(code: number, reason: string): void;
   /** Awareness client ids this peer added or removed (cleared when it disconnects). */
   noteAwareness?(added: number[], removed: number[]): void;
 }
@@ -38,6 +39,7 @@ export interface Peer {
 export interface LiveDocDeps {
   readonly commit: (doc: string, entries: readonly NewEntry[]) => Promise<LogEntry[]>;
   readonly onCommitted: (doc: LiveDoc, entries: readonly LogEntry[]) => void;
+  readonly onCommitFailed: (doc: LiveDoc, error: unknown) => void;
   readonly maxSkewMs: number;
   readonly maxDocBytes: number;
   readonly now: () => number;
@@ -142,10 +144,20 @@ export class LiveDoc {
     let compensation: Uint8Array | undefined;
     let edited: Uint8Array | undefined;
     let after: Record<string, unknown>;
+    let editError: Error | undefined;
     try {
-      edit(origin);
+      try {
+        edit(origin);
+      } catch (error) {
+        // Whatever the failed edit did apply is now in the document, so it is logged all the same.
+        editError = error as Error;
+      }
       edited = mergeUpdates(captured.splice(0));
-      if (!edited) return Promise.resolve({ status: 'unchanged' });
+      if (!edited) {
+        return Promise.resolve(
+          editError ? { status: 'malformed', message: editError.message } : { status: 'unchanged' },
+        );
+      }
       after = this.json();
       violation = this.check(after);
       if (violation) {
@@ -186,18 +198,25 @@ export class LiveDoc {
     if (compensation) this.broadcastUpdate(compensation, undefined);
     this.approxBytes += edited.byteLength + (compensation?.byteLength ?? 0);
     const stateVector = Y.encodeStateVector(this.doc);
-    const committed = this.deps.commit(this.name, entries).then((written) => {
-      const last = written.at(-1);
-      if (last && last.seq > this.headSeq) {
-        this.headSeq = last.seq;
-        this.savedStateVector = stateVector;
-      }
-      this.sinceSnapshot += written.length;
-      this.deps.onCommitted(this, written);
-      return written;
-    });
+    const committed = this.deps.commit(this.name, entries).then(
+      (written) => {
+        const last = written.at(-1);
+        if (last && last.seq > this.headSeq) {
+          this.headSeq = last.seq;
+          this.savedStateVector = stateVector;
+        }
+        this.sinceSnapshot += written.length;
+        this.deps.onCommitted(this, written);
+        return written;
+      },
+      (error: unknown) => {
+        this.deps.onCommitFailed(this, error);
+        throw error;
+      },
+    );
     this.tail = committed.catch(() => undefined);
-    return committed.then((written) => {
+    return committed.then((written): SubmitResult => {
+      if (editError) return { status: 'malformed', message: editError.message };
       if (violation && typeof origin !== 'string') {
         this.sendError(origin, {
           code: violation.reason,
