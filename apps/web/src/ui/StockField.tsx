@@ -38,7 +38,7 @@ export function StockField(props: FieldProps & { stock: number }) {
 
   const here = props.others.filter((o) => o.field === field);
   return (
-    <div className="field">
+    <div className="field field-wide">
       <div className="field-head">
         <label htmlFor={id}>{props.label}</label>
         {here.map((o) => (
