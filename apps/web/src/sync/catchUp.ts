@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import { fromBase64, toBase64 } from 'lib0/buffer';
 import { parseDocName, Origin } from '@concord/shared';
 import type { ApiClient } from '../api/client';
-import type { DocMeta, DocStorage } from '../storage/docStorage';
+import { COMPACT_THRESHOLD, type DocMeta, type DocStorage } from '../storage/docStorage';
 import { summarize } from './summary';
 
 export const CATCH_UP_BATCH = 200;
@@ -52,8 +52,10 @@ export async function catchUp(
       if (!name.ok) continue;
       const bytes = fromBase64(update);
       if (bytes.length > 2) await storage.appendUpdate(doc, bytes);
+      const stored = await storage.loadUpdates(doc);
+      if (stored.length > COMPACT_THRESHOLD) await storage.compact(doc, Y.mergeUpdates);
       const merged = new Y.Doc();
-      for (const u of await storage.loadUpdates(doc)) Y.applyUpdate(merged, u, Origin.storage);
+      for (const u of stored) Y.applyUpdate(merged, u, Origin.storage);
       const summary = summarize(merged, name.name);
       merged.destroy();
       const meta = await storage.updateMeta(doc, (m) => ({
