@@ -90,7 +90,7 @@ export function isEmptyDocument(doc: Y.Doc): boolean {
   return doc.store.clients.size === 0;
 }
 
-/** The document as plain JSON. Unwritten registers read as their defaults (MAT1). */
+/** The document as plain JSON. Unwritten registers read as their (valid) defaults (MAT1). */
 export function materialize(
   doc: Y.Doc,
   kind: DocumentKind<object>,
@@ -103,24 +103,40 @@ export function materialize(
     id,
     schemaVersion: typeof version === 'number' ? version : kind.schemaVersion,
   };
-  for (const [field, spec] of Object.entries(kind.fields)) {
-    switch (spec.kind) {
-      case 'register': {
-        const { current } = readRegister(doc.getMap<unknown>(fieldTypeName(spec, field)));
-        out[field] = current ? current.value : spec.default;
-        break;
-      }
-      case 'text':
-        out[field] = doc.getText(fieldTypeName(spec, field)).toString();
-        break;
-      case 'set':
-        out[field] = readTagSet(doc.getMap<unknown>(fieldTypeName(spec, field)));
-        break;
-      case 'counter':
-        out[field] = readCounter(doc.getMap<unknown>(fieldTypeName(spec, field)));
-        break;
+  for (const field of Object.keys(kind.fields)) out[field] = readField(doc, kind, field);
+  return out;
+}
+
+/** One field's materialized value. */
+export function readField(doc: Y.Doc, kind: DocumentKind<object>, field: string): unknown {
+  const spec = kind.fields[field];
+  if (!spec) throw new Error(`${kind.kind} has no field "${field}"`);
+  switch (spec.kind) {
+    case 'register': {
+      const { current } = readRegister(doc.getMap<unknown>(fieldTypeName(spec, field)));
+      return current ? current.value : spec.default;
     }
+    case 'text':
+      return doc.getText(fieldTypeName(spec, field)).toString();
+    case 'set':
+      return readTagSet(doc.getMap<unknown>(fieldTypeName(spec, field)));
+    case 'counter':
+      return readCounter(doc.getMap<unknown>(fieldTypeName(spec, field)));
   }
+}
+
+/**
+ * The field each top-level shared type holds (and `META_MAP` for the meta map), so a caller that
+ * knows which types a transaction changed can re-read only those fields.
+ */
+export function fieldsByType(
+  doc: Y.Doc,
+  kind: DocumentKind<object>,
+): Map<object, string> {
+  const out = new Map<object, string>();
+  for (const [field, spec] of Object.entries(kind.fields))
+    out.set(fieldType(doc, spec, field), field);
+  out.set(doc.getMap<unknown>(META_MAP), META_MAP);
   return out;
 }
 

@@ -164,7 +164,10 @@ function run(s: Scenario) {
     let patch: Patch;
     switch (c.t) {
       case 'reg': {
-        const value = fc.sample(registerValues[c.field], { seed: c.seed, numRuns: 1 })[0]!;
+        const value = fc.sample(registerValues[c.field] as fc.Arbitrary<string | number>, {
+          seed: c.seed,
+          numRuns: 1,
+        })[0]!;
         patch = { [c.field]: value };
         break;
       }

@@ -31,10 +31,11 @@ export function skewedFields(
   kind: DocumentKind<object>,
   nowMs: number,
   maxSkewMs: number,
+  only?: ReadonlySet<string>,
 ): string[] {
   const fields: string[] = [];
   for (const [field, spec] of Object.entries(kind.fields)) {
-    if (spec.kind !== 'register') continue;
+    if (spec.kind !== 'register' || (only && !only.has(field))) continue;
     const writes = registerWrites(doc.getMap<unknown>(fieldTypeName(spec, field)));
     if (writes.some((w) => w.stamp.wallMs - nowMs > maxSkewMs)) fields.push(field);
   }

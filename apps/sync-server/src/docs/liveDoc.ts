@@ -13,8 +13,11 @@ import {
   Origin,
   ReasonCode,
   describeIssues,
+  META_MAP,
   encodeMessage,
+  fieldsByType,
   materialize,
+  readField,
   validateDocument,
   writeErrorEvent,
   writeSavedAck,
@@ -40,6 +43,8 @@ export interface LiveDocDeps {
   readonly commit: (doc: string, entries: readonly NewEntry[]) => Promise<LogEntry[]>;
   readonly onCommitted: (doc: LiveDoc, entries: readonly LogEntry[]) => void;
   readonly onCommitFailed: (doc: LiveDoc, error: unknown) => void;
+  /** Metrics hook: `updates` merged into one message sent to `peers` peers. */
+  readonly onBroadcast?: (updates: number, peers: number) => void;
   readonly maxSkewMs: number;
   readonly maxDocBytes: number;
   readonly now: () => number;
@@ -62,8 +67,12 @@ export class LiveDoc {
   savedStateVector: Uint8Array;
   /** Entries appended since the last snapshot. */
   sinceSnapshot: number;
-  /** Approximate encoded size (snapshot + appended updates). */
+  /** Upper bound of the encoded size: exact at load, plus every update since (deletions not subtracted). */
   approxBytes: number;
+  /** Which field each top-level shared type holds. */
+  private readonly typeFields: Map<object, string>;
+  /** Updates to send to every peer at the end of this turn, merged into one message. */
+  private outbox: Uint8Array[] = [];
   private readonly clock: HybridClock;
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -84,7 +93,8 @@ export class LiveDoc {
     this.headSeq = loaded.headSeq;
     this.savedStateVector = Y.encodeStateVector(this.doc);
     this.sinceSnapshot = loaded.sinceSnapshot;
-    this.approxBytes = loaded.state.reduce((n, u) => n + u.byteLength, 0);
+    this.approxBytes = Y.encodeStateAsUpdate(this.doc).byteLength;
+    this.typeFields = fieldsByType(this.doc, kind);
     this.clock = new HybridClock({
       replicaId: 'server',
       physicalNow: deps.now,
@@ -121,10 +131,14 @@ export class LiveDoc {
       });
     }
     if (this.approxBytes + update.byteLength > this.deps.maxDocBytes) {
-      return Promise.resolve({
-        status: 'too_large',
-        message: `the document would exceed ${this.deps.maxDocBytes} bytes`,
-      });
+      // The bound over-counts (deleted content shrinks a document): measure before refusing.
+      this.approxBytes = Y.encodeStateAsUpdate(this.doc).byteLength;
+      if (this.approxBytes + update.byteLength > this.deps.maxDocBytes) {
+        return Promise.resolve({
+          status: 'too_large',
+          message: `the document would exceed ${this.deps.maxDocBytes} bytes`,
+        });
+      }
     }
     return this.submitEdit((o) => Y.applyUpdate(this.doc, update, o), user, origin, kind);
   }
@@ -139,7 +153,15 @@ export class LiveDoc {
     const before = this.lastValid;
     const captured: Uint8Array[] = [];
     const capture = (u: Uint8Array) => captured.push(u);
+    const changed = new Set<string>();
+    const track = (tr: Y.Transaction) => {
+      for (const type of tr.changed.keys()) {
+        const field = this.typeFields.get(type);
+        if (field) changed.add(field);
+      }
+    };
     this.doc.on('update', capture);
+    this.doc.on('afterTransaction', track);
     let violation: Violation | undefined;
     let compensation: Uint8Array | undefined;
     let edited: Uint8Array | undefined;
@@ -158,8 +180,8 @@ export class LiveDoc {
           editError ? { status: 'malformed', message: editError.message } : { status: 'unchanged' },
         );
       }
-      after = this.json();
-      violation = this.check(after);
+      after = this.reread(before, changed);
+      violation = this.check(after, changed);
       if (violation) {
         const now = this.deps.now();
         compensate(
@@ -176,12 +198,13 @@ export class LiveDoc {
       }
     } finally {
       this.doc.off('update', capture);
+      this.doc.off('afterTransaction', track);
     }
     const final = compensation ? this.json() : after;
     this.lastValid = final;
     const ts = this.deps.now();
     const entries: NewEntry[] = [
-      { update: edited, user, ts, kind, changes: diffFields(before, after) },
+      { update: edited, user, ts, kind, changes: diffFields(before, after, changed) },
     ];
     if (compensation && violation) {
       entries.push({
@@ -193,9 +216,9 @@ export class LiveDoc {
         changes: diffFields(after, final),
       });
     }
-    // Broadcast at once; acknowledge when committed.
-    this.broadcastUpdate(edited, typeof origin === 'string' ? undefined : origin);
-    if (compensation) this.broadcastUpdate(compensation, undefined);
+    // Broadcast this turn; acknowledge when committed.
+    this.broadcastUpdate(edited);
+    if (compensation) this.broadcastUpdate(compensation);
     this.approxBytes += edited.byteLength + (compensation?.byteLength ?? 0);
     const stateVector = Y.encodeStateVector(this.doc);
     const committed = this.deps.commit(this.name, entries).then(
@@ -241,7 +264,7 @@ export class LiveDoc {
     }
     const applied = mergeUpdates(captured);
     if (applied) {
-      this.broadcastUpdate(applied, undefined);
+      this.broadcastUpdate(applied);
       this.lastValid = this.json();
       this.approxBytes += applied.byteLength;
     }
@@ -260,8 +283,22 @@ export class LiveDoc {
     }
   }
 
-  private check(json: Record<string, unknown>): Violation | undefined {
-    const skewed = skewedFields(this.doc, this.kind, this.deps.now(), this.deps.maxSkewMs);
+  /** `before` with the changed fields read again from the document. */
+  private reread(
+    before: Record<string, unknown>,
+    changed: ReadonlySet<string>,
+  ): Record<string, unknown> {
+    if (changed.has(META_MAP)) return this.json();
+    const after = { ...before };
+    for (const field of changed) after[field] = readField(this.doc, this.kind, field);
+    return after;
+  }
+
+  private check(
+    json: Record<string, unknown>,
+    changed: ReadonlySet<string>,
+  ): Violation | undefined {
+    const skewed = skewedFields(this.doc, this.kind, this.deps.now(), this.deps.maxSkewMs, changed);
     if (skewed.length > 0) {
       return {
         reason: ReasonCode.clockSkew,
@@ -297,14 +334,29 @@ export class LiveDoc {
     for (const peer of this.peers) peer.send(message);
   };
 
-  broadcastUpdate(update: Uint8Array, except: Peer | undefined): void {
+  /**
+   * Queue `update` for every peer. All updates of one event-loop turn go out as one merged message
+   * per peer (the writer gets its own back, which Yjs ignores), so a turn with k updates and n
+   * peers costs n sends, not k × n.
+   */
+  broadcastUpdate(update: Uint8Array): void {
     if (this.peers.size === 0) return;
+    this.outbox.push(update);
+    if (this.outbox.length === 1) setImmediate(this.flushOutbox);
+  }
+
+  private readonly flushOutbox = (): void => {
+    const updates = this.outbox;
+    this.outbox = [];
+    if (updates.length === 0 || this.peers.size === 0) return;
+    const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
     const message = encodeMessage((e) => {
       encoding.writeVarUint(e, MessageType.sync);
-      syncProtocol.writeUpdate(e, update);
+      syncProtocol.writeUpdate(e, merged);
     });
-    for (const peer of this.peers) if (peer !== except) peer.send(message);
-  }
+    for (const peer of this.peers) peer.send(message);
+    this.deps.onBroadcast?.(updates.length, this.peers.size);
+  };
 
   sendSavedAck(peer: Peer): void {
     if (peer.wantsExtensions)
