@@ -1,9 +1,12 @@
 /**
  * SQLite EventStore (better-sqlite3, WAL): the embedded default. One file in DATA_DIR. Appends of
- * a group commit run in one transaction; `synchronous=FULL` so an acknowledged append survives a
- * crash of the process or the machine.
+ * a group commit run in one transaction with `synchronous=FULL`, so an acknowledged append survives
+ * a crash of the process or the machine; for a file database that transaction runs on a worker
+ * thread (sqliteAppendWorker.ts) so its fsync does not stall the event loop. Reads use the main
+ * thread's connection (WAL readers see every committed append).
  */
 import Database from 'better-sqlite3';
+import { APPEND_SQL, SqliteAppendWorker } from './sqliteAppendWorker.js';
 import type {
   AppendBatch,
   DocHead,
@@ -51,25 +54,26 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly stmts;
   private readonly appendTx: (batches: readonly AppendBatch[]) => LogEntry[][];
+  private readonly writer: SqliteAppendWorker | undefined;
 
-  /** `path` is a file path, or ':memory:'. */
-  constructor(path: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}) {
+  /** `path` is a file path, or ':memory:' (appends then run inline: a worker cannot share it). */
+  constructor(path: string, options: { synchronous?: 'FULL' | 'NORMAL'; worker?: boolean } = {}) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    const useWorker = (options.worker ?? true) && path !== ':memory:' && path !== '';
+    this.writer = useWorker
+      ? new SqliteAppendWorker(path, options.synchronous ?? 'FULL')
+      : undefined;
     const db = this.db;
     this.stmts = {
       head: db.prepare<[string], { doc: string; seq: number; updated_at: number }>(
         'SELECT doc, seq, updated_at FROM docs WHERE doc = ?',
       ),
-      upsertHead: db.prepare(
-        'INSERT INTO docs (doc, seq, updated_at) VALUES (?, ?, ?) ON CONFLICT(doc) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at',
-      ),
-      insert: db.prepare(
-        'INSERT INTO log (doc, seq, ts, user, kind, reason, changes, "update") VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
+      upsertHead: db.prepare(APPEND_SQL.upsertHead),
+      insert: db.prepare(APPEND_SQL.insert),
       snapshotAt: db.prepare<[string, number], { seq: number; state: Buffer }>(
         'SELECT seq, state FROM snapshots WHERE doc = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
       ),
@@ -118,7 +122,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   async append(batches: readonly AppendBatch[]): Promise<LogEntry[][]> {
-    return this.appendTx(batches);
+    if (!this.writer) return this.appendTx(batches);
+    const firsts = await this.writer.append(batches);
+    return batches.map(({ doc, entries }, i) =>
+      entries.map((e, j) => ({ ...e, doc, seq: (firsts[i] ?? 1) + j })),
+    );
   }
 
   async load(doc: string, atSeq = Number.MAX_SAFE_INTEGER) {
@@ -167,6 +175,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
     if (this.db.open) this.db.close();
   }
 }
