@@ -67,7 +67,7 @@ export class LiveDoc {
   savedStateVector: Uint8Array;
   /** Entries appended since the last snapshot. */
   sinceSnapshot: number;
-  /** Upper bound of the encoded size: exact at load, plus every update since (deletions not subtracted). */
+  /** Upper bound of the encoded size: the loaded bytes plus every update since (deletions not subtracted). */
   approxBytes: number;
   /** Which field each top-level shared type holds. */
   private readonly typeFields: Map<object, string>;
@@ -93,7 +93,7 @@ export class LiveDoc {
     this.headSeq = loaded.headSeq;
     this.savedStateVector = Y.encodeStateVector(this.doc);
     this.sinceSnapshot = loaded.sinceSnapshot;
-    this.approxBytes = Y.encodeStateAsUpdate(this.doc).byteLength;
+    this.approxBytes = loaded.state.reduce((n, u) => n + u.byteLength, 0);
     this.typeFields = fieldsByType(this.doc, kind);
     this.clock = new HybridClock({
       replicaId: 'server',
