@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { HybridClock, applyPatch, materialize, productKind } from '@concord/shared';
+import { CloseCode, HybridClock, applyPatch, materialize, productKind } from '@concord/shared';
 import { SqliteEventStore } from '../src/store/sqliteEventStore.js';
 import {
   SECRET,
@@ -166,8 +166,13 @@ describe('persistence', () => {
       token: token('vic', 'viewer'),
     });
     expect(read.json.stock).toBe(deltas);
+    // SIGTERM: the server flushes, closes sockets with "going away" and exits cleanly.
+    const closesBefore = clients[0]!.closes.length;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    expect(await exited).toBe(0);
+    await waitFor(() => clients[0]!.closes.length > closesBefore, 'client saw the close');
+    expect(clients[0]!.closes[closesBefore]!.code).toBe(CloseCode.goingAway);
   });
 
   it('PERS3: documents with no connections are unloaded after the idle period and load again intact', async () => {
