@@ -11,7 +11,7 @@
 import * as Y from 'yjs';
 import type { z } from 'zod';
 import type { DocumentKindName } from './docName.js';
-import type { HybridClock } from './hlc.js';
+import type { Hlc, HybridClock } from './hlc.js';
 import { Origin } from './origins.js';
 import { readRegister, writeRegister, type RegisterState, type RegisterValue } from './register.js';
 import { adjustCounter, readCounter } from './counter.js';
@@ -129,10 +129,7 @@ export function readField(doc: Y.Doc, kind: DocumentKind<object>, field: string)
  * The field each top-level shared type holds (and `META_MAP` for the meta map), so a caller that
  * knows which types a transaction changed can re-read only those fields.
  */
-export function fieldsByType(
-  doc: Y.Doc,
-  kind: DocumentKind<object>,
-): Map<object, string> {
+export function fieldsByType(doc: Y.Doc, kind: DocumentKind<object>): Map<object, string> {
   const out = new Map<object, string>();
   for (const [field, spec] of Object.entries(kind.fields))
     out.set(fieldType(doc, spec, field), field);
@@ -233,7 +230,7 @@ function checkPatchValue(spec: FieldSpec, field: string, value: unknown): FieldI
 
 /**
  * Apply a checked patch as one Yjs transaction. Registers are written with fresh HLC stamps, text by
- * minimal edit, sets by add/remove, counters by delta. Unchanged register values are not rewritten.
+ * minimal edit, sets by add/remove, counters by delta. Returns the stamp of each register write.
  */
 export function applyPatch(
   doc: Y.Doc,
@@ -241,7 +238,8 @@ export function applyPatch(
   patch: Patch,
   ctx: EditContext,
   origin: unknown = Origin.local,
-): void {
+): PatchResult {
+  const stamps: Record<string, Hlc> = {};
   doc.transact(() => {
     ensureMeta(doc, kind);
     for (const [field, value] of Object.entries(patch)) {
@@ -251,9 +249,8 @@ export function applyPatch(
       switch (spec.kind) {
         case 'register': {
           const map = doc.getMap<unknown>(fieldTypeName(spec, field));
-          const { current, superseded } = readRegister(map);
-          const same = current !== undefined && current.value === value && superseded.length === 0;
-          if (!same) writeRegister(map, value as RegisterValue, ctx.clock, ctx.writer);
+          // Always a fresh write, even of the current value: setting a value again is a later write.
+          stamps[field] = writeRegister(map, value as RegisterValue, ctx.clock, ctx.writer);
           break;
         }
         case 'text':
@@ -275,6 +272,12 @@ export function applyPatch(
       }
     }
   }, origin);
+  return { stamps };
+}
+
+export interface PatchResult {
+  /** The HLC stamp of each register written. */
+  readonly stamps: Readonly<Record<string, Hlc>>;
 }
 
 /** Write kind and schema version once; concurrent identical writes are harmless. */

@@ -16,7 +16,6 @@ import {
   formatHlc,
   materialize,
   productKind,
-  readRegister,
   validateDocument,
   type Patch,
   type RegisterWrite,
@@ -188,9 +187,14 @@ function run(s: Scenario) {
         stockSum += c.delta;
         break;
     }
-    applyPatch(replica.doc, productKind, patch, ctx);
+    const { stamps } = applyPatch(replica.doc, productKind, patch, ctx);
     if (c.t === 'reg') {
-      const w = readRegister(replica.doc.getMap(`r:${c.field}`)).current!;
+      const w: RegisterWrite = {
+        value: patch[c.field] as string | number,
+        stamp: stamps[c.field]!,
+        writer: ctx.writer,
+        slot: replica.doc.clientID,
+      };
       writes.get(c.field)!.set(`${formatHlc(w.stamp)}/${w.slot}`, w);
     }
   }

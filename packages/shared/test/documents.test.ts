@@ -90,6 +90,31 @@ describe('product and profile documents', () => {
     expect(registerState(doc, productKind, 'priceCents').current?.writer).toBe('bob');
   });
 
+  it("PATCH3: setting a field to the value it already has is a new, later write (LWW1 from the writer's view)", () => {
+    const a = new Y.Doc();
+    const b = new Y.Doc();
+    let wall = 1_000;
+    const ca = {
+      clock: new HybridClock({ replicaId: 'a', physicalNow: () => wall }),
+      writer: 'ann',
+    };
+    const cb = {
+      clock: new HybridClock({ replicaId: 'b', physicalNow: () => wall }),
+      writer: 'ben',
+    };
+    applyPatch(a, productKind, { name: 'Kettle' }, ca);
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    wall = 2_000;
+    applyPatch(b, productKind, { name: 'Teapot' }, cb); // a has not seen this
+    wall = 3_000;
+    const { stamps } = applyPatch(a, productKind, { name: 'Kettle' }, ca); // same value, later
+    expect(stamps.name?.wallMs).toBe(3_000);
+    Y.applyUpdate(a, Y.encodeStateAsUpdate(b));
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    expect(materialize(a, productKind, 'p').name).toBe('Kettle');
+    expect(materialize(b, productKind, 'p').name).toBe('Kettle');
+  });
+
   it('VAL1: validation names each failing field and why', () => {
     const doc = createDocument(productKind, initialProduct, ctx());
     const bad = {
