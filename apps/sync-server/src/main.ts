@@ -1,5 +1,6 @@
 /**
- * Composition root: configuration from the environment, the SQLite store in DATA_DIR, logging,
+ * Composition root: configuration from the environment, the SQLite store in DATA_DIR (or, with
+ * DATABASE_URL and REDIS_URL, the scale-out parts: see scale/scaleOut.ts), logging,
  * and a clean shutdown on SIGTERM/SIGINT (sockets closed with "going away", the log flushed).
  */
 import { randomBytes } from 'node:crypto';
@@ -8,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { configFromEnv } from './config.js';
+import { startScaleOut } from './scale/scaleOut.js';
 import { startServer } from './server.js';
 import { SqliteEventStore } from './store/sqliteEventStore.js';
 
@@ -27,13 +29,28 @@ function authSecret(): string {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const webDist = config.webDist ?? resolve(here, '../../../web/dist');
-const store = new SqliteEventStore(join(config.dataDir, 'concord.db'));
-const server = await startServer(
-  { ...config, authSecret: authSecret(), webDist },
-  { store, logger },
-);
+const serverConfig = { ...config, authSecret: authSecret(), webDist };
+// DATABASE_URL + REDIS_URL: scale-out (PostgreSQL log, Redis fan-out/events/cache); else SQLite.
+const server =
+  config.databaseUrl && config.redisUrl
+    ? await startScaleOut(serverConfig, {
+        databaseUrl: config.databaseUrl,
+        redisUrl: config.redisUrl,
+        schema: process.env.DATABASE_SCHEMA || undefined,
+        prefix: process.env.REDIS_PREFIX || undefined,
+        logger,
+      })
+    : await startServer(serverConfig, {
+        store: new SqliteEventStore(join(config.dataDir, 'concord.db')),
+        logger,
+      });
 logger.info(
-  { url: server.url, dataDir: resolve(config.dataDir), web: existsSync(webDist) ? webDist : null },
+  {
+    url: server.url,
+    dataDir: resolve(config.dataDir),
+    web: existsSync(webDist) ? webDist : null,
+    mode: config.databaseUrl && config.redisUrl ? 'scale-out' : 'embedded',
+  },
   'Concord listening',
 );
 

@@ -99,3 +99,21 @@ describe('three instances over PostgreSQL and Redis', () => {
     viewer.destroy();
   });
 });
+
+describe('bursts across instances', () => {
+  it('SO3: a burst of edits from clients on every instance converges and every client ends fully acknowledged', async () => {
+    const clients = [0, 1, 2, 0, 1, 2].map((s, i) =>
+      connect(servers[s]!, 'product:so3', token(`b${i}`, 'editor'), { extensions: true }),
+    );
+    await Promise.all(clients.map(synced));
+    for (let round = 0; round < 40; round++) {
+      clients.forEach((c, i) => edit(c, `b${i}`, { stock: { delta: 1 } }));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await waitFor(
+      () => clients.every((c) => c.saved() && materialize(c.doc, productKind, 'so3').stock === 240),
+      'burst converged and acknowledged',
+    );
+    clients.forEach((c) => c.destroy());
+  });
+});

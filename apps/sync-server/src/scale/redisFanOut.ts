@@ -53,7 +53,8 @@ class SeqTracker {
 
   /** Merge the state vector of a committed update. */
   addCommitted(update: Uint8Array): void {
-    for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVectorFromUpdate(update)))
+    // `to`: the end clock per client (encodeStateVectorFromUpdate only counts runs from clock 0)
+    for (const [client, clock] of Y.parseUpdateMeta(update).to)
       if ((this.committed.get(client) ?? 0) < clock) this.committed.set(client, clock);
   }
 

@@ -117,7 +117,13 @@ export async function startScaleOut(
       closing ??= (async () => {
         await closeServer();
         await fanOut.close();
-        await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+        await Promise.all(
+          connections.map((c) =>
+            c.status === 'end'
+              ? undefined
+              : withTimeout(c.quit(), 1_000).then((ok) => ok || c.disconnect()),
+          ),
+        );
       })();
       return closing;
     },
