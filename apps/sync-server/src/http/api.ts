@@ -35,6 +35,13 @@ export interface ApiDeps {
   readonly maxSkewMs: number;
   /** Extra readiness checks (Redis, PostgreSQL) by name. */
   readonly readiness?: Record<string, () => Promise<boolean>>;
+  /** Scale-out read cache for GET /api/docs/<doc> (see scale/readCache.ts). */
+  readonly readCache?: DocReadCache;
+}
+
+export interface DocReadCache {
+  get(doc: string): Promise<{ version: number; json: unknown } | undefined>;
+  put(doc: string, version: number, json: unknown): Promise<void>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
@@ -82,10 +89,17 @@ export function createApi(deps: ApiDeps) {
       sendJson(res, 200, json, { etag: `"${seq}"` });
       return;
     }
+    const cached = await deps.readCache?.get(full).catch(() => undefined);
+    if (cached) {
+      sendJson(res, 200, cached.json, { etag: `"${cached.version}"` });
+      return;
+    }
     await hub.with(full, async (live) => {
       await live.settled();
       if (live.isNew) throw new HttpError(404, `${full} has never been written`);
-      sendJson(res, 200, live.json(), { etag: etag(live) });
+      const json = live.json();
+      sendJson(res, 200, json, { etag: etag(live) });
+      void deps.readCache?.put(full, live.headSeq, json).catch(() => undefined);
     });
   }
 
@@ -134,6 +148,18 @@ export function createApi(deps: ApiDeps) {
     return { status, body: JSON.stringify(body), headers };
   }
 
+  const moved = (live: LiveDoc, ifMatch: number | undefined) =>
+    ifMatch !== undefined && ifMatch !== live.headSeq;
+  const preconditionFailed = (live: LiveDoc, ifMatch: number) =>
+    json(
+      412,
+      {
+        error: `version moved: If-Match ${ifMatch}, current ${live.headSeq}`,
+        version: live.headSeq,
+      },
+      { etag: etag(live) },
+    );
+
   async function writeDoc(
     user: User,
     name: DocName,
@@ -145,27 +171,10 @@ export function createApi(deps: ApiDeps) {
     const kind = kindOf(name);
     return hub.with(full, async (live) => {
       await live.settled();
-      if (ifMatch !== undefined && ifMatch !== live.headSeq) {
-        return json(
-          412,
-          {
-            error: `version moved: If-Match ${ifMatch}, current ${live.headSeq}`,
-            version: live.headSeq,
-          },
-          { etag: etag(live) },
-        );
-      }
+      if (moved(live, ifMatch)) return preconditionFailed(live, ifMatch!);
       const patch = await makePatch(live);
-      if (ifMatch !== undefined && ifMatch !== live.headSeq) {
-        return json(
-          412,
-          {
-            error: `version moved: If-Match ${ifMatch}, current ${live.headSeq}`,
-            version: live.headSeq,
-          },
-          { etag: etag(live) },
-        );
-      }
+      // makePatch may wait (time travel reads the log): check the version again after it.
+      if (moved(live, ifMatch)) return preconditionFailed(live, ifMatch!);
       const ctx = { clock, writer: user.id };
       // Dry run on a copy: invalid input is refused with per-field errors and changes nothing.
       const probe = new Y.Doc();
