@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { DocHub } from './docs/docHub.js';
 import { InProcessChangeFeed, type ChangeFeed } from './events/changeEvents.js';
-import { createApi } from './http/api.js';
+import { createApi, type DocReadCache } from './http/api.js';
 import { staticHandler } from './http/staticFiles.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { EventStore } from './store/eventStore.js';
@@ -19,6 +19,7 @@ export interface ServerParts {
   readonly feed?: ChangeFeed;
   readonly logger?: Logger;
   readonly readiness?: Record<string, () => Promise<boolean>>;
+  readonly readCache?: DocReadCache;
 }
 
 export interface RunningServer {
@@ -56,6 +57,7 @@ export async function startServer(
     demoAuth: config.demoAuth,
     maxSkewMs: config.maxSkewMs,
     ...(parts.readiness ? { readiness: parts.readiness } : {}),
+    ...(parts.readCache ? { readCache: parts.readCache } : {}),
   });
   const serveStatic = staticHandler(config.webDist);
   const http = createHttpServer((req, res) => {

@@ -5,6 +5,13 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export function createScaleMetrics() {
+  let collectStreams: (() => Promise<void>) | undefined;
+  let collecting: Promise<void> | undefined;
+  // prom-client collects metrics concurrently: the three stream gauges share one refresh.
+  const refresh = () =>
+    (collecting ??= (collectStreams?.() ?? Promise.resolve())
+      .catch(() => undefined)
+      .finally(() => (collecting = undefined)));
   const m = {
     replicationLag: new Histogram({
       name: 'concord_replication_lag_seconds',
@@ -39,18 +46,22 @@ export function createScaleMetrics() {
       help: 'Entries in a Redis stream (XLEN), by stream',
       labelNames: ['stream'],
       registers: [],
+      // refreshed from Redis at scrape time (XLEN, XINFO GROUPS)
+      collect: refresh,
     }),
     consumerLag: new Gauge({
       name: 'concord_consumer_group_lag',
       help: 'Entries in the stream not yet delivered to a consumer group (XINFO GROUPS lag)',
       labelNames: ['group'],
       registers: [],
+      collect: refresh,
     }),
     consumerPending: new Gauge({
       name: 'concord_consumer_group_pending',
       help: 'Entries delivered to a consumer group but not yet acknowledged',
       labelNames: ['group'],
       registers: [],
+      collect: refresh,
     }),
     consumerProcessed: new Counter({
       name: 'concord_consumer_events_total',
@@ -89,6 +100,10 @@ export function createScaleMetrics() {
   };
   return {
     ...m,
+    /** What to run at scrape time to refresh stream length and consumer-group gauges. */
+    onCollect(fn: () => Promise<void>): void {
+      collectStreams = fn;
+    },
     register(registry: Registry): void {
       for (const metric of Object.values(m)) registry.registerMetric(metric);
     },

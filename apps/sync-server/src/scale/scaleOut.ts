@@ -8,8 +8,12 @@ import pino, { type Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { PostgresEventStore } from '../store/postgresEventStore.js';
+import { startCatalogProjection } from './catalogProjection.js';
+import { RedisReadCache } from './readCache.js';
+import { RedisChangeFeed } from './redisChangeFeed.js';
 import { newInstanceId, RedisFanOut, type FanOutOptions } from './redisFanOut.js';
 import { createScaleMetrics, type ScaleMetrics } from './scaleMetrics.js';
+import { StreamConsumer, type StreamConsumerOptions } from './streamConsumer.js';
 
 export interface ScaleOutOptions {
   readonly databaseUrl: string;
@@ -23,6 +27,12 @@ export interface ScaleOutOptions {
   readonly fanOut?: Partial<FanOutOptions>;
   /** Pool size per instance (default 10). */
   readonly pgPoolSize?: number;
+  /** Read-cache TTL (default 30 s): the staleness bound when invalidation is down. */
+  readonly cacheTtlMs?: number;
+  /** Options for this instance's consumers (read-cache invalidation, catalog projection). */
+  readonly consumers?: Partial<Pick<StreamConsumerOptions, 'claimIdleMs' | 'blockMs' | 'batch'>>;
+  /** Start the read-cache and catalog consumers here (default true). */
+  readonly runConsumers?: boolean;
 }
 
 export interface ScaleOutServer extends RunningServer {
@@ -30,7 +40,11 @@ export interface ScaleOutServer extends RunningServer {
   readonly store: PostgresEventStore;
   readonly redis: Redis;
   readonly fanOut: RedisFanOut;
+  readonly changeFeed: RedisChangeFeed;
+  readonly readCache: RedisReadCache;
+  readonly consumers: readonly StreamConsumer[];
   readonly scaleMetrics: ScaleMetrics;
+  readonly prefix: string;
   /** Every Redis connection this instance opened (tests kill them to simulate a network blip). */
   readonly redisConnections: readonly Redis[];
 }
@@ -84,11 +98,18 @@ export async function startScaleOut(
     scaleMetrics.redisUp.set(ok ? 1 : 0);
     return ok;
   };
+  const changeFeed = new RedisChangeFeed(redis, scaleMetrics, logger, { prefix });
+  const readCache = new RedisReadCache(redis, scaleMetrics, {
+    prefix,
+    ...(options.cacheTtlMs ? { ttlMs: options.cacheTtlMs } : {}),
+  });
   let server: RunningServer;
   try {
     server = await startServer(config, {
       store,
       logger,
+      feed: changeFeed,
+      readCache,
       readiness: { postgres: () => store.ping(), redis: redisReady },
     });
   } catch (error) {
@@ -103,6 +124,33 @@ export async function startScaleOut(
     ...options.fanOut,
   });
   await fanOut.start();
+  const consumerOptions = { prefix, consumer: instanceId, ...options.consumers };
+  const consumers =
+    options.runConsumers === false
+      ? []
+      : [
+          new StreamConsumer(redis, readCache.handler(), scaleMetrics, logger, {
+            ...consumerOptions,
+            group: 'read-cache',
+            startId: '$',
+          }),
+          startCatalogProjection(redis, scaleMetrics, logger, consumerOptions),
+        ];
+  for (const c of consumers) await c.start();
+  scaleMetrics.onCollect(async () => {
+    for (const key of [fanOut.streamKey, changeFeed.streamKey]) {
+      scaleMetrics.streamLength.set({ stream: key.slice(prefix.length) }, await redis.xlen(key));
+    }
+    const groups = (await redis.xinfo('GROUPS', changeFeed.streamKey)) as unknown[][];
+    for (const g of groups) {
+      const info = new Map<string, unknown>();
+      for (let i = 0; i + 1 < g.length; i += 2) info.set(String(g[i]), g[i + 1]);
+      const group = String(info.get('name'));
+      scaleMetrics.consumerPending.set({ group }, Number(info.get('pending') ?? 0));
+      const lag = info.get('lag');
+      if (lag !== null && lag !== undefined) scaleMetrics.consumerLag.set({ group }, Number(lag));
+    }
+  });
   const closeServer = server.close.bind(server);
   let closing: Promise<void> | undefined;
   return {
@@ -111,12 +159,19 @@ export async function startScaleOut(
     store,
     redis,
     fanOut,
+    changeFeed,
+    readCache,
+    consumers,
     scaleMetrics,
-    redisConnections: connections,
+    prefix,
+    get redisConnections() {
+      return [...connections, ...consumers.flatMap((c) => c.connections)];
+    },
     close() {
       closing ??= (async () => {
         await closeServer();
         await fanOut.close();
+        await Promise.all(consumers.map((c) => c.close()));
         await Promise.all(
           connections.map((c) =>
             c.status === 'end'
