@@ -33,6 +33,7 @@ const start = (runConsumers = true) =>
     runConsumers,
     fanOut: { sweepMs: 1_000, gapGraceMs: 100 },
     consumers: { blockMs: 200, claimIdleMs: 1_000 },
+    outbox: { intervalMs: 600_000 }, // OB1 runs the relay by hand
   });
 
 beforeAll(async () => {
@@ -190,5 +191,34 @@ describe('Redis outages', () => {
       'concord_redis_up',
     ])
       expect(text).toContain(series);
+  });
+});
+
+describe('outbox', () => {
+  it('OB1: entries committed by an instance that died before publishing get their events from the relay, once', async () => {
+    const doc = 'product:ob1';
+    await patch(a, doc, { name: 'published normally' });
+    // an instance crashing between its commit and its XADD: the entry is in the log only
+    const ts = Date.now() - 10_000;
+    await a.store.append([
+      {
+        doc,
+        entries: [
+          {
+            update: new Uint8Array([0, 0]),
+            user: 'ghost',
+            ts,
+            kind: 'patch',
+            changes: [{ field: 'priceCents', from: null, to: 4200 }],
+          },
+        ],
+      },
+    ]);
+    expect(await a.outboxRelay.runOnce()).toBe(1);
+    expect(await b.outboxRelay.runOnce()).toBe(0); // already published: nothing twice
+    const ids = (await a.redis.xrange(a.changeFeed.streamKey, '-', '+'))
+      .map(([, f]) => f[f.indexOf('id') + 1])
+      .filter((id) => id?.startsWith(`${doc}:`));
+    expect(ids).toEqual([`${doc}:1`, `${doc}:2`]);
   });
 });

@@ -14,6 +14,10 @@ import type { Logger } from 'pino';
 import type { ChangeEvent, ChangeFeed } from '../events/changeEvents.js';
 import type { ScaleMetrics } from './scaleMetrics.js';
 
+/** Bitmap of the sequence numbers of `doc` whose events were published. */
+export const publishedKey = (prefix: string, doc: string) => `${prefix}outbox:published:${doc}`;
+const PUBLISHED_TTL_MS = 7 * 86_400_000;
+
 export interface RedisChangeFeedOptions {
   readonly prefix: string;
   /** Approximate stream length kept (default 100000). */
@@ -103,13 +107,17 @@ export class RedisChangeFeed implements ChangeFeed {
   async xadd(events: readonly ChangeEvent[]): Promise<void> {
     const t = Date.now();
     const maxLen = this.options.maxLen ?? 100_000;
-    const pipeline = this.redis.pipeline();
-    for (const e of events)
-      pipeline.xadd(this.streamKey, 'MAXLEN', '~', maxLen, '*', ...eventFields(e, t));
+    // One MULTI: the events and the outbox's "published" bits (see outboxRelay.ts) go together.
+    const tx = this.redis.multi();
+    for (const e of events) {
+      tx.xadd(this.streamKey, 'MAXLEN', '~', maxLen, '*', ...eventFields(e, t));
+      tx.setbit(publishedKey(this.options.prefix, e.doc), e.seq, 1);
+      tx.pexpire(publishedKey(this.options.prefix, e.doc), PUBLISHED_TTL_MS);
+    }
     let failed: ChangeEvent[];
     try {
-      const results = (await pipeline.exec()) ?? [];
-      failed = events.filter((_, i) => !results[i] || results[i]![0]);
+      const results = await tx.exec();
+      failed = !results || results.some(([error]) => error) ? [...events] : [];
     } catch {
       failed = [...events];
     }

@@ -81,6 +81,11 @@ export function createScaleMetrics() {
       help: 'Change-event XADDs that failed (the outbox relay republishes them)',
       registers: [],
     }),
+    outboxRepublished: new Counter({
+      name: 'concord_outbox_republished_total',
+      help: 'Change events the outbox relay published for entries committed but never published',
+      registers: [],
+    }),
     cacheRequests: new Counter({
       name: 'concord_read_cache_requests_total',
       help: 'Read-cache lookups by result (hit, miss, error)',

@@ -9,6 +9,7 @@ import type { ServerConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { PostgresEventStore } from '../store/postgresEventStore.js';
 import { startCatalogProjection } from './catalogProjection.js';
+import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js';
 import { RedisReadCache } from './readCache.js';
 import { RedisChangeFeed } from './redisChangeFeed.js';
 import { newInstanceId, RedisFanOut, type FanOutOptions } from './redisFanOut.js';
@@ -31,6 +32,7 @@ export interface ScaleOutOptions {
   readonly cacheTtlMs?: number;
   /** Options for this instance's consumers (read-cache invalidation, catalog projection). */
   readonly consumers?: Partial<Pick<StreamConsumerOptions, 'claimIdleMs' | 'blockMs' | 'batch'>>;
+  readonly outbox?: Partial<Pick<OutboxRelayOptions, 'intervalMs' | 'graceMs' | 'windowMs'>>;
   /** Start the read-cache and catalog consumers here (default true). */
   readonly runConsumers?: boolean;
 }
@@ -43,6 +45,7 @@ export interface ScaleOutServer extends RunningServer {
   readonly changeFeed: RedisChangeFeed;
   readonly readCache: RedisReadCache;
   readonly consumers: readonly StreamConsumer[];
+  readonly outboxRelay: OutboxRelay;
   readonly scaleMetrics: ScaleMetrics;
   readonly prefix: string;
   /** Every Redis connection this instance opened (tests kill them to simulate a network blip). */
@@ -137,6 +140,12 @@ export async function startScaleOut(
           startCatalogProjection(redis, scaleMetrics, logger, consumerOptions),
         ];
   for (const c of consumers) await c.start();
+  const outboxRelay = new OutboxRelay(store, redis, changeFeed, scaleMetrics, logger, {
+    prefix,
+    instanceId,
+    ...options.outbox,
+  });
+  outboxRelay.start();
   scaleMetrics.onCollect(async () => {
     for (const key of [fanOut.streamKey, changeFeed.streamKey]) {
       scaleMetrics.streamLength.set({ stream: key.slice(prefix.length) }, await redis.xlen(key));
@@ -162,6 +171,7 @@ export async function startScaleOut(
     changeFeed,
     readCache,
     consumers,
+    outboxRelay,
     scaleMetrics,
     prefix,
     get redisConnections() {
@@ -169,6 +179,7 @@ export async function startScaleOut(
     },
     close() {
       closing ??= (async () => {
+        await outboxRelay.close();
         await closeServer();
         await fanOut.close();
         await Promise.all(consumers.map((c) => c.close()));

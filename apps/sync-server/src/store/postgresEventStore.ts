@@ -222,6 +222,19 @@ export class PostgresEventStore implements EventStore {
     }));
   }
 
+  /** Documents whose newest entry is at least as recent as `sinceMs` (the outbox relay's scan). */
+  async headsUpdatedSince(sinceMs: number): Promise<DocHead[]> {
+    const result = await this.pool.query<{ doc: string; seq: string; updated_at: string }>(
+      `SELECT doc, seq, updated_at FROM ${this.s}.docs WHERE updated_at >= $1`,
+      [sinceMs],
+    );
+    return result.rows.map((r) => ({
+      doc: r.doc,
+      seq: Number(r.seq),
+      updatedAt: Number(r.updated_at),
+    }));
+  }
+
   async getIdempotent(key: string): Promise<StoredResponse | undefined> {
     const result = await this.pool.query<{ response: StoredResponse }>(
       `SELECT response FROM ${this.s}.idempotency WHERE key = $1`,
