@@ -153,4 +153,24 @@ describe('stream consumers', () => {
       'product:p': { name: 'Lamp', priceCents: 300, status: 'active', stock: 1, version: 3 },
     });
   });
+
+  it('CG4: a consumer whose group vanished (Redis restarted without persistence) recreates it and carries on', async () => {
+    const prefix = newPrefix();
+    const feed = new RedisChangeFeed(redis, metrics, logger, { prefix });
+    await feed.xadd([event('product:r', 1)]);
+    const c = new StreamConsumer(redis, counting(prefix), metrics, logger, {
+      prefix,
+      group: 'g',
+      consumer: 'c',
+      blockMs: 100,
+    });
+    await c.start();
+    await waitFor(async () => (await applied(prefix))['product:r:1'] === 1, 'first event');
+    await redis.del(feed.streamKey); // stream and its groups gone, as after a restart
+    await waitFor(async () => (await redis.exists(feed.streamKey)) === 1, 'group recreated');
+    await feed.xadd([event('product:r', 2)]);
+    await waitFor(async () => (await applied(prefix))['product:r:2'] === 1, 'event after the loss');
+    await c.close();
+    expect(await applied(prefix)).toEqual({ 'product:r:1': 1, 'product:r:2': 1 });
+  });
 });

@@ -66,6 +66,12 @@ export class StreamConsumer {
   }
 
   async start(): Promise<void> {
+    await this.ensureGroup();
+    this.loop = this.run();
+  }
+
+  /** Create the group (and stream) unless it exists; also after a Redis restart lost them. */
+  private async ensureGroup(): Promise<void> {
     try {
       await this.worker.xgroup(
         'CREATE',
@@ -77,7 +83,6 @@ export class StreamConsumer {
     } catch (error) {
       if (!String(error).includes('BUSYGROUP')) throw error;
     }
-    this.loop = this.run();
   }
 
   private async run(): Promise<void> {
@@ -110,6 +115,7 @@ export class StreamConsumer {
       } catch (error) {
         if (this.closed) return;
         this.logger.warn({ err: error, group: this.options.group }, 'consumer read failed');
+        if (String(error).includes('NOGROUP')) await this.ensureGroup().catch(() => undefined);
         await new Promise((r) => setTimeout(r, 250));
       }
     }
