@@ -64,7 +64,9 @@ export class LiveDoc {
   private lastValid: Record<string, unknown>;
   /** Highest committed log sequence number, and the state vector the committed log contains. */
   headSeq: number;
-  savedStateVector: Uint8Array;
+  /** Per Yjs client, the end clock of what the committed log holds (for durable-save acks). */
+  private readonly saved: Map<number, number>;
+  private savedEncoded: Uint8Array | undefined;
   /** Entries appended since the last snapshot. */
   sinceSnapshot: number;
   /** Upper bound of the encoded size: the loaded bytes plus every update since (deletions not subtracted). */
@@ -91,7 +93,7 @@ export class LiveDoc {
     this.awareness.setLocalState(null);
     this.awareness.on('update', this.relayAwareness);
     this.headSeq = loaded.headSeq;
-    this.savedStateVector = Y.encodeStateVector(this.doc);
+    this.saved = Y.decodeStateVector(Y.encodeStateVector(this.doc));
     this.sinceSnapshot = loaded.sinceSnapshot;
     this.approxBytes = loaded.state.reduce((n, u) => n + u.byteLength, 0);
     this.typeFields = fieldsByType(this.doc, kind);
@@ -220,14 +222,11 @@ export class LiveDoc {
     this.broadcastUpdate(edited);
     if (compensation) this.broadcastUpdate(compensation);
     this.approxBytes += edited.byteLength + (compensation?.byteLength ?? 0);
-    const stateVector = Y.encodeStateVector(this.doc);
     const committed = this.deps.commit(this.name, entries).then(
       (written) => {
         const last = written.at(-1);
-        if (last && last.seq > this.headSeq) {
-          this.headSeq = last.seq;
-          this.savedStateVector = stateVector;
-        }
+        if (last && last.seq > this.headSeq) this.headSeq = last.seq;
+        for (const e of written) this.markSaved(e.update);
         this.sinceSnapshot += written.length;
         this.deps.onCommitted(this, written);
         return written;
@@ -268,10 +267,8 @@ export class LiveDoc {
       this.lastValid = this.json();
       this.approxBytes += applied.byteLength;
     }
-    if (seq > this.headSeq) {
-      this.headSeq = seq;
-      this.savedStateVector = Y.encodeStateVector(this.doc);
-    }
+    if (seq > this.headSeq) this.headSeq = seq;
+    this.markSaved(update);
   }
 
   /** Wait until every write submitted so far is committed. */
@@ -357,6 +354,26 @@ export class LiveDoc {
     for (const peer of this.peers) peer.send(message);
     this.deps.onBroadcast?.(updates.length, this.peers.size);
   };
+
+  /**
+   * The state vector of the committed log: merged from each committed update's end clocks, never
+   * the document's own vector, which may hold writes still in flight (here or, with several
+   * instances, elsewhere). A document only integrates a client's clocks after the ones before
+   * them, and local commits resolve in order, so the merged vector never claims a gap.
+   */
+  get savedStateVector(): Uint8Array {
+    this.savedEncoded ??= Y.encodeStateVector(this.saved);
+    return this.savedEncoded;
+  }
+
+  private markSaved(update: Uint8Array): void {
+    for (const [client, clock] of Y.parseUpdateMeta(update).to) {
+      if ((this.saved.get(client) ?? 0) < clock) {
+        this.saved.set(client, clock);
+        this.savedEncoded = undefined;
+      }
+    }
+  }
 
   sendSavedAck(peer: Peer): void {
     if (peer.wantsExtensions)

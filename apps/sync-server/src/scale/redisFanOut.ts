@@ -15,7 +15,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import * as Y from 'yjs';
 import type { Logger } from 'pino';
 import type { DocHub } from '../docs/docHub.js';
 import type { LiveDoc } from '../docs/liveDoc.js';
@@ -37,34 +36,10 @@ export interface FanOutOptions {
   readonly ackIntervalMs?: number;
 }
 
-/**
- * What a loaded document holds of the log: the sequence numbers (all ≤ through, plus `above`) and
- * the state vector of the committed entries it contains (for durable-save acks).
- */
+/** Which sequence numbers of the log a loaded document holds: all ≤ through, plus `above`. */
 class SeqTracker {
   readonly above = new Set<number>();
-  readonly committed: Map<number, number>;
-  constructor(
-    public through: number,
-    savedStateVector: Uint8Array,
-  ) {
-    this.committed = Y.decodeStateVector(savedStateVector);
-  }
-
-  /** Merge the state vector of a committed update. */
-  addCommitted(update: Uint8Array): void {
-    // `to`: the end clock per client (encodeStateVectorFromUpdate only counts runs from clock 0)
-    for (const [client, clock] of Y.parseUpdateMeta(update).to)
-      if ((this.committed.get(client) ?? 0) < clock) this.committed.set(client, clock);
-  }
-
-  /** `base` (a state vector the document already acknowledges) merged with the committed one. */
-  savedStateVector(base: Uint8Array): Uint8Array {
-    const merged = new Map(this.committed);
-    for (const [client, clock] of Y.decodeStateVector(base))
-      if ((merged.get(client) ?? 0) < clock) merged.set(client, clock);
-    return Y.encodeStateVector(merged);
-  }
+  constructor(public through: number) {}
 
   /** Record `seq`; false if it was already contained. */
   add(seq: number): boolean {
@@ -125,7 +100,7 @@ export class RedisFanOut {
     const previousLoaded = this.hub.onLoaded;
     this.hub.onLoaded = (live) => {
       previousLoaded(live);
-      this.trackers.set(live, new SeqTracker(live.headSeq, live.savedStateVector));
+      this.trackers.set(live, new SeqTracker(live.headSeq));
     };
     // After a reconnect of the reader, entries may have been trimmed away: catch up from the log.
     this.reader.on('ready', this.onReaderReady);
@@ -146,11 +121,7 @@ export class RedisFanOut {
     for (const e of entries) {
       void this.hub.loaded(e.doc)?.then(
         (live) => {
-          const tracker = this.tracker(live);
-          tracker.add(e.seq);
-          tracker.addCommitted(e.update);
-          // the core replaces its ack vector on a local commit; keep remote entries in it
-          live.savedStateVector = tracker.savedStateVector(live.savedStateVector);
+          this.tracker(live).add(e.seq);
         },
         () => undefined,
       );
@@ -264,12 +235,7 @@ export class RedisFanOut {
 
   private apply(live: LiveDoc, update: Uint8Array, seq: number): void {
     try {
-      const before = live.savedStateVector;
       live.applyRemote(update, seq);
-      const tracker = this.tracker(live);
-      tracker.addCommitted(update);
-      // Acknowledge what the log holds, not the whole document (local edits may be in flight).
-      live.savedStateVector = tracker.savedStateVector(before);
       this.scheduleAcks(live);
     } catch (error) {
       // a document unloaded (destroyed) meanwhile: the next load reads the log
@@ -290,7 +256,7 @@ export class RedisFanOut {
 
   private tracker(live: LiveDoc): SeqTracker {
     let t = this.trackers.get(live);
-    if (!t) this.trackers.set(live, (t = new SeqTracker(live.headSeq, live.savedStateVector)));
+    if (!t) this.trackers.set(live, (t = new SeqTracker(live.headSeq)));
     return t;
   }
 
