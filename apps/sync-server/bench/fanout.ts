@@ -43,11 +43,18 @@ export interface FanoutOptions {
   readonly durationMs: number;
   readonly observers: number;
   readonly window: number;
+  /**
+   * Open loop: offer this many edits per second in total, spread round-robin over the writers,
+   * whatever the server's answers (latency at a fixed load instead of at saturation).
+   */
+  readonly ratePerS?: number;
 }
 
 export interface FanoutResult {
   server: string;
   clients: number;
+  /** Open-loop runs: the offered load (edits/s); null for closed-loop (saturation) runs. */
+  offeredPerS: number | null;
   durationS: number;
   editsSent: number;
   /** Edits delivered to observer 0 within the measured window, per second. */
@@ -121,10 +128,11 @@ class Writer {
   }
 
   maybeSend(): void {
+    if (this.run.options.ratePerS) return; // paced by the run's ticker instead
     while (this.run.running && this.open && this.inFlight < this.run.options.window) this.edit();
   }
 
-  private edit(): void {
+  edit(): void {
     this.last = undefined;
     applyPatch(
       this.doc,
@@ -240,7 +248,19 @@ export async function fanout(
     run.windowEnd = t0 + options.durationMs;
     run.running = true;
     for (const w of writers) w.maybeSend();
+    let ticker: NodeJS.Timeout | undefined;
+    if (options.ratePerS) {
+      let offered = 0;
+      ticker = setInterval(() => {
+        const due = Math.floor(((performance.now() - t0) / 1000) * options.ratePerS!);
+        for (; offered < due && run.running; offered++) {
+          const w = writers[offered % writers.length]!;
+          if (w.open) w.edit();
+        }
+      }, 5);
+    }
     await sleep(options.durationMs);
+    clearInterval(ticker);
     run.running = false;
     const client1 = process.cpuUsage(client0);
     const cpu1 = await server.cpuSeconds();
@@ -308,10 +328,12 @@ export async function fanout(
     const prop = sortNumbers(run.propagationMs);
     const ack = sortNumbers(run.ackMs);
     const throughput = run.completedInWindow / (options.durationMs / 1000);
+    const offeredPerS = options.ratePerS ?? null;
     return {
       server: server.kind,
       clients: options.clients,
       durationS: round(elapsedS, 2)!,
+      offeredPerS,
       editsSent,
       throughputEditsPerS: round(throughput, 0)!,
       deliveriesPerS: round(throughput * (options.clients - 1 + options.observers), 0)!,

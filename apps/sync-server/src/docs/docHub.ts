@@ -116,7 +116,7 @@ export class DocHub {
       { state, headSeq: tail.at(-1)?.seq ?? snapshot?.seq ?? 0, sinceSnapshot: tail.length },
       {
         commit: (doc, entries) => this.committer.enqueue(doc, entries),
-        onCommitted: (l, entries) => this.committed(l, entries),
+        onCommitted: (l, entries, writer) => this.committed(l, entries, writer),
         onCommitFailed: (l, error) => {
           this.logger.error(
             { err: error, doc: l.name },
@@ -181,19 +181,15 @@ export class DocHub {
     this.metrics.loadedDocs.set(this.slots.size);
   }
 
-  /** Remember that `peer` wrote, so it gets an ack promptly after the commit. */
-  noteWriter(live: LiveDoc, peer: Peer): void {
-    let set = this.awaitingAck.get(live);
-    if (!set) this.awaitingAck.set(live, (set = new Set()));
-    set.add(peer);
-  }
-
-  private committed(live: LiveDoc, entries: readonly LogEntry[]): void {
+  /** After a commit: publish, maybe compact, and acknowledge to the writer at once. */
+  private committed(live: LiveDoc, entries: readonly LogEntry[], writer: Peer | undefined): void {
     if (entries.length === 0) return;
     this.feed.publish(entries.map(changeEventOf));
     this.onCommittedEntries(entries);
     if (live.sinceSnapshot >= this.options.snapshotEvery) void this.compact(live.name);
-    if (!this.awaitingAck.has(live)) this.awaitingAck.set(live, new Set());
+    let writers = this.awaitingAck.get(live);
+    if (!writers) this.awaitingAck.set(live, (writers = new Set()));
+    if (writer) writers.add(writer);
     this.scheduleAcks();
   }
 

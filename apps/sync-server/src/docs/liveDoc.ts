@@ -41,7 +41,12 @@ export interface Peer {
 
 export interface LiveDocDeps {
   readonly commit: (doc: string, entries: readonly NewEntry[]) => Promise<LogEntry[]>;
-  readonly onCommitted: (doc: LiveDoc, entries: readonly LogEntry[]) => void;
+  /** `writer`: the peer whose update this commit holds, to be acknowledged at once. */
+  readonly onCommitted: (
+    doc: LiveDoc,
+    entries: readonly LogEntry[],
+    writer: Peer | undefined,
+  ) => void;
   readonly onCommitFailed: (doc: LiveDoc, error: unknown) => void;
   /** Metrics hook: `updates` merged into one message sent to `peers` peers. */
   readonly onBroadcast?: (updates: number, peers: number) => void;
@@ -124,14 +129,6 @@ export class LiveDoc {
     origin: Peer | string,
     kind: EntryKind,
   ): Promise<SubmitResult> {
-    try {
-      Y.decodeUpdate(update);
-    } catch (error) {
-      return Promise.resolve({
-        status: 'malformed',
-        message: `not a Yjs update: ${(error as Error).message}`,
-      });
-    }
     if (this.approxBytes + update.byteLength > this.deps.maxDocBytes) {
       // The bound over-counts (deleted content shrinks a document): measure before refusing.
       this.approxBytes = Y.encodeStateAsUpdate(this.doc).byteLength;
@@ -142,7 +139,20 @@ export class LiveDoc {
         });
       }
     }
-    return this.submitEdit((o) => Y.applyUpdate(this.doc, update, o), user, origin, kind);
+    // A malformed update throws while Yjs decodes it, before it changes anything; should part of
+    // one apply before a later part throws, submitEdit logs what was applied.
+    return this.submitEdit(
+      (o) => {
+        try {
+          Y.applyUpdate(this.doc, update, o);
+        } catch (error) {
+          throw new Error(`not a Yjs update: ${(error as Error).message}`);
+        }
+      },
+      user,
+      origin,
+      kind,
+    );
   }
 
   /** Run a server-side edit (patch, restore) through the same pipeline. */
@@ -228,7 +238,7 @@ export class LiveDoc {
         if (last && last.seq > this.headSeq) this.headSeq = last.seq;
         for (const e of written) this.markSaved(e.update);
         this.sinceSnapshot += written.length;
-        this.deps.onCommitted(this, written);
+        this.deps.onCommitted(this, written, typeof origin === 'string' ? undefined : origin);
         return written;
       },
       (error: unknown) => {

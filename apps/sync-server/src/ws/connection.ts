@@ -200,7 +200,6 @@ export class Connection implements Peer {
       return;
     }
     const started = process.hrtime.bigint();
-    this.hub.noteWriter(live, this);
     live.submit(update, this.user.id, this, 'edit').then(
       (result) => {
         switch (result.status) {
