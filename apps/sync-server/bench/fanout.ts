@@ -148,6 +148,9 @@ class Writer {
     syncProtocol.writeUpdate(e, update);
     const t = performance.now();
     this.run.sentAt.set(`${this.doc.clientID}:${clock}`, { t, writer: this, seen: 0 });
+    let clocks = this.run.sentClocks.get(this.doc.clientID);
+    if (!clocks) this.run.sentClocks.set(this.doc.clientID, (clocks = []));
+    clocks.push(clock);
     if (this.run.ackTracking) this.pendingAck.push({ clock, t });
     this.inFlight += 1;
     this.sent += 1;
@@ -190,23 +193,43 @@ class FanoutRun {
     readonly ackTracking: boolean,
   ) {}
 
-  /** An observer integrated an update: time every writer edit it contains. */
+  /** Per observer, per writer client: the clock up to which its edits have been timed. */
+  private readonly seenUpTo = new Map<number, Map<number, number>>();
+  /** Per writer client: the clocks of its edits, ascending. */
+  readonly sentClocks = new Map<number, number[]>();
+
+  /**
+   * An observer integrated an update: time every writer edit it contains. A merged update holds
+   * several edits of one writer, and its meta only names the last clock: every sent clock up to
+   * it is contained.
+   */
   observed(observer: number, update: Uint8Array): void {
     const now = performance.now();
     const { to } = Y.parseUpdateMeta(update);
-    for (const [client, clock] of to) {
-      const key = `${client}:${clock}`;
-      const sent = this.sentAt.get(key);
-      if (!sent) continue;
-      this.propagationMs.push(now - sent.t);
-      sent.seen += 1;
-      if (observer === 0) {
-        if (now <= this.windowEnd) this.completedInWindow += 1;
-        sent.writer.inFlight -= 1;
-        sent.writer.maybeSend();
+    let seen = this.seenUpTo.get(observer);
+    if (!seen) this.seenUpTo.set(observer, (seen = new Map()));
+    for (const [client, end] of to) {
+      const from = seen.get(client) ?? 0;
+      if (end <= from) continue;
+      seen.set(client, end);
+      const clocks = this.sentClocks.get(client) ?? [];
+      for (let i = clocks.length - 1; i >= 0 && clocks[i]! > from; i--) {
+        if (clocks[i]! <= end) this.timeEdit(observer, `${client}:${clocks[i]}`, now);
       }
-      if (sent.seen >= this.options.observers) this.sentAt.delete(key);
     }
+  }
+
+  private timeEdit(observer: number, key: string, now: number): void {
+    const sent = this.sentAt.get(key);
+    if (!sent) return;
+    this.propagationMs.push(now - sent.t);
+    sent.seen += 1;
+    if (observer === 0) {
+      if (now <= this.windowEnd) this.completedInWindow += 1;
+      sent.writer.inFlight -= 1;
+      sent.writer.maybeSend();
+    }
+    if (sent.seen >= this.options.observers) this.sentAt.delete(key);
   }
 }
 
