@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import {
   CloseCode,
   HybridClock,
@@ -126,5 +127,41 @@ describe('auth matrix: role × document kind × read/write', () => {
     const raw = rawConnect(`${server.wsUrl}/order:1?token=${token('alice', 'admin')}`);
     expect((await raw.closed).code).toBe(CloseCode.invalidDocName);
     expect(raw.messages).toEqual([]);
+  });
+});
+
+describe('read-only clients that change nothing', () => {
+  it('AUTH5: a viewer syncing a document with deletions (whose sync step 2 carries a delete set) gets no refusal', async () => {
+    const editor = connect(server, 'product:deleted', token('ed', 'editor'), { extensions: true });
+    await synced(editor);
+    const clock = new HybridClock({ replicaId: 'ed' });
+    for (const text of ['first words', 'second', 'third try']) {
+      applyPatch(
+        editor.doc,
+        documentKinds.product,
+        { name: text, description: text },
+        { clock, writer: 'ed' },
+      );
+    }
+    await waitFor(() => editor.saved(), 'editor saved');
+    // The viewer already holds the document (from its local store), as the web app does.
+    const local = new Y.Doc();
+    Y.applyUpdate(local, Y.encodeStateAsUpdate(editor.doc));
+    const viewer = connect(server, 'product:deleted', token('vi', 'viewer'), {
+      extensions: true,
+      doc: local,
+    });
+    await synced(viewer);
+    // Messages of one connection are handled in order: once the editor sees the viewer's
+    // presence, the server has handled the viewer's sync step 2.
+    viewer.provider.awareness.setLocalStateField('user', { name: 'Vi' });
+    await waitFor(
+      () => editor.provider.awareness.getStates().has(viewer.doc.clientID),
+      'viewer presence relayed',
+    );
+    expect(viewer.errors).toEqual([]);
+    expect(materialize(viewer.doc, documentKinds.product, 'deleted').name).toBe('third try');
+    viewer.destroy();
+    editor.destroy();
   });
 });

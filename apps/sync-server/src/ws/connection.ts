@@ -8,6 +8,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
+import * as Y from 'yjs';
 import { CloseCode, MessageType, ReasonCode, encodeMessage, type DocName } from '@concord/shared';
 import type { Logger } from 'pino';
 import { canWrite, writeRefusal } from '../auth/permissions.js';
@@ -187,7 +188,9 @@ export class Connection implements Peer {
   private handleUpdate(live: LiveDoc, update: Uint8Array): void {
     this.metrics.updatesIn.inc();
     if (!canWrite(this.user, this.docName)) {
-      if (isEmptyUpdate(update)) return;
+      // A read-only client's sync step 2 repeats what the server has (always with its whole delete
+      // set): only an update that would change the document is a refused write.
+      if (Y.snapshotContainsUpdate(Y.snapshot(live.doc), update)) return;
       const reason = writeRefusal(this.user, this.docName);
       this.metrics.rejected.inc({ reason: ReasonCode.readOnly });
       this.send(
@@ -270,11 +273,6 @@ export class Connection implements Peer {
       this.hub.release(this.name);
     }
   }
-}
-
-/** An update with no structs and no deletions (what a client with nothing new sends in step 2). */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  return update.byteLength <= 2 && update.every((b) => b === 0);
 }
 
 function truncate(reason: string): string {
