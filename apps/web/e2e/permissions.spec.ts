@@ -3,7 +3,12 @@ import { createProduct, openProduct, signIn, status } from './helpers';
 
 test('a viewer cannot change anything', async ({ browser }) => {
   const editor = await signIn(browser, 'Erin');
-  const id = await createProduct(editor.page, 'Viewer check');
+  const id = await createProduct(editor.page, 'Viewer draft');
+  // Overwrite name and description so the document holds deletions: a viewer's sync step 2 then
+  // carries a delete set, which must not be mistaken for a write.
+  await editor.page.getByLabel('Name').fill('Viewer check');
+  await editor.page.getByLabel('Description').fill('first text');
+  await editor.page.getByLabel('Description').fill('second text');
   await expect(status(editor.page)).toHaveText('All changes saved');
 
   const viewer = await signIn(browser, 'Vera', 'viewer');
@@ -22,6 +27,10 @@ test('a viewer cannot change anything', async ({ browser }) => {
   await expect(viewer.page.getByRole('button', { name: 'Add tag' })).toHaveCount(0);
   await expect(viewer.page.getByLabel('Name')).toHaveValue('Viewer check');
   await expect(status(viewer.page)).toHaveText('All changes saved');
+  // A later edit reaching the viewer means the server has handled the viewer's sync: no refusal.
+  await editor.page.getByLabel('Price').fill('3.50');
+  await expect(viewer.page.getByLabel('Price')).toHaveValue('3.50');
+  await expect(viewer.page.getByText(/refused/)).toHaveCount(0);
 });
 
 test("nobody can change another user's profile", async ({ browser }) => {
