@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { FieldProps } from './fields';
+import { FieldHead, type FieldProps } from './fields';
 
 /**
  * Stock is a counter: every change is a delta (+1, −1, "received 10", "sold 3"), never an
@@ -36,17 +36,9 @@ export function StockField(props: FieldProps & { stock: number }) {
     return n;
   }
 
-  const here = props.others.filter((o) => o.field === field);
   return (
     <div className="field field-wide">
-      <div className="field-head">
-        <label htmlFor={id}>{props.label}</label>
-        {here.map((o) => (
-          <span key={o.user.id} className="presence-chip" style={{ borderColor: o.user.color }}>
-            {o.user.name} is here
-          </span>
-        ))}
-      </div>
+      <FieldHead id={id} label={props.label} field={field} others={props.others} />
       <div className="row">
         {!readOnly && (
           <button type="button" aria-label="Decrease by one" onClick={() => adjust(-1)}>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { FieldProps } from './fields';
+import { FieldHead, type FieldProps } from './fields';
 
 /** Add-wins tag set: add with Enter or the button, remove with each tag's × button. */
 export function TagsField(props: FieldProps & { tags: readonly string[] }) {
@@ -19,17 +19,9 @@ export function TagsField(props: FieldProps & { tags: readonly string[] }) {
     }
   }
 
-  const here = props.others.filter((o) => o.field === field);
   return (
     <div className="field">
-      <div className="field-head">
-        <label htmlFor={id}>{props.label}</label>
-        {here.map((o) => (
-          <span key={o.user.id} className="presence-chip" style={{ borderColor: o.user.color }}>
-            {o.user.name} is here
-          </span>
-        ))}
-      </div>
+      <FieldHead id={id} label={props.label} field={field} others={props.others} />
       <ul className="tags" aria-label="Tag list">
         {props.tags.length === 0 && <li className="muted small">No tags</li>}
         {props.tags.map((tag) => (

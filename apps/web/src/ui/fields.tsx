@@ -24,6 +24,26 @@ function useEdit(session: DocSession) {
   };
 }
 
+/** A field's label and who else is in this field right now. */
+export function FieldHead(props: {
+  id: string;
+  label: string;
+  field: string;
+  others: readonly PresenceState[];
+}) {
+  const here = props.others.filter((o) => o.field === props.field);
+  return (
+    <div className="field-head">
+      <label htmlFor={props.id}>{props.label}</label>
+      {here.map((o) => (
+        <span key={o.user.id} className="presence-chip" style={{ borderColor: o.user.color }}>
+          {o.user.name} is here
+        </span>
+      ))}
+    </div>
+  );
+}
+
 function FieldShell(props: {
   id: string;
   label: string;
@@ -33,17 +53,9 @@ function FieldShell(props: {
   children: ReactNode;
   hint?: string;
 }) {
-  const here = props.others.filter((o) => o.field === props.field);
   return (
     <div className="field">
-      <div className="field-head">
-        <label htmlFor={props.id}>{props.label}</label>
-        {here.map((o) => (
-          <span key={o.user.id} className="presence-chip" style={{ borderColor: o.user.color }}>
-            {o.user.name} is here
-          </span>
-        ))}
-      </div>
+      <FieldHead id={props.id} label={props.label} field={props.field} others={props.others} />
       {props.children}
       {props.hint && <p className="muted small">{props.hint}</p>}
       {props.issues.length > 0 && (
