@@ -13,6 +13,12 @@ export const CloseCode = {
   rateLimited: 4529,
   /** The consumer could not keep up and the server stopped buffering: reconnect, resync. */
   slowConsumer: 4508,
+  /**
+   * The token this connection was opened with expired. Retryable: a client that can refresh its
+   * token reconnects with the new one (a plain y-websocket client reconnecting with the old one is
+   * refused with 4401).
+   */
+  sessionExpired: 4501,
 
   /** Missing, malformed, wrongly signed or expired token: get a new token first. */
   unauthorized: 4401,
@@ -44,7 +50,7 @@ const reconnect: ReadonlySet<number> = new Set([
 /** What a client should do after the connection closed with `code`. */
 export function closeAdvice(code: number): CloseAdvice {
   if (reconnect.has(code) || code === 1000 || code < 1000) return 'reconnect';
-  if (code === CloseCode.unauthorized) return 'reauthenticate';
+  if (code === CloseCode.unauthorized || code === CloseCode.sessionExpired) return 'reauthenticate';
   return code >= 4000 || code === CloseCode.messageTooLarge ? 'give_up' : 'reconnect';
 }
 

@@ -7,12 +7,24 @@ import type * as Y from 'yjs';
 
 export type CounterMap = Y.Map<unknown>;
 
+/**
+ * The sum of all well-formed slots, computed exactly: a sum beyond the safe integers is returned as
+ * the nearest number (not a safe integer), which the schema then refuses and compensation repairs.
+ */
 export function readCounter(map: CounterMap): number {
   let total = 0;
+  let exact = true;
   map.forEach((raw) => {
-    if (typeof raw === 'number' && Number.isSafeInteger(raw)) total += raw;
+    if (typeof raw !== 'number' || !Number.isSafeInteger(raw)) return;
+    total += raw;
+    if (!Number.isSafeInteger(total)) exact = false;
   });
-  return total;
+  if (exact) return total;
+  let big = 0n;
+  map.forEach((raw) => {
+    if (typeof raw === 'number' && Number.isSafeInteger(raw)) big += BigInt(raw);
+  });
+  return Number(big);
 }
 
 /** Add `delta` (a safe integer, may be negative) to this client's slot. */

@@ -22,7 +22,7 @@ import { validateWith, type FieldIssue, type ValidationResult } from './validati
 export type FieldSpec =
   | { readonly kind: 'register'; readonly default: RegisterValue; readonly value: z.ZodType }
   | { readonly kind: 'text'; readonly value: z.ZodType<string> }
-  | { readonly kind: 'set'; readonly element: z.ZodType<string> }
+  | { readonly kind: 'set'; readonly element: z.ZodType<string>; readonly max?: number }
   | { readonly kind: 'counter' };
 
 export type Migration = (doc: Y.Doc) => void;

@@ -1,7 +1,8 @@
 /**
  * Hybrid logical clock (HLC). A timestamp is (wallMs, counter, replicaId); timestamps are totally
  * ordered by wallMs, then counter, then replicaId. `now()` never goes backwards and `receive()` merges
- * a remote stamp so that every later local stamp is greater than everything seen (SPEC: HLC1–HLC4).
+ * a remote stamp so that every later local stamp is greater than everything seen (SPEC: HLC1–HLC5).
+ * Every part is bounded (HLC5), so no stamp a peer sends can push a clock out of range.
  */
 
 export interface Hlc {
@@ -18,6 +19,14 @@ export function compareHlc(a: Hlc, b: Hlc): number {
   return a.replicaId < b.replicaId ? -1 : 1;
 }
 
+/** Largest counter a stamp may carry (HLC5): far above any real rate, far below unsafe integers. */
+export const MAX_HLC_COUNTER = 2 ** 31 - 1;
+/** Largest wall time a stamp may carry (HLC5): the year 6429; the skew bound is far tighter. */
+export const MAX_HLC_WALL_MS = 2 ** 47;
+/** Longest replica id (HLC5). */
+export const MAX_REPLICA_ID_LENGTH = 64;
+
+/** A well-formed stamp whose every part is within its bound (HLC5). */
 export function isHlc(value: unknown): value is Hlc {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -25,10 +34,14 @@ export function isHlc(value: unknown): value is Hlc {
     typeof v.wallMs === 'number' &&
     Number.isSafeInteger(v.wallMs) &&
     v.wallMs >= 0 &&
+    v.wallMs <= MAX_HLC_WALL_MS &&
     typeof v.counter === 'number' &&
     Number.isSafeInteger(v.counter) &&
     v.counter >= 0 &&
-    typeof v.replicaId === 'string'
+    v.counter <= MAX_HLC_COUNTER &&
+    typeof v.replicaId === 'string' &&
+    v.replicaId.length > 0 &&
+    v.replicaId.length <= MAX_REPLICA_ID_LENGTH
   );
 }
 
@@ -53,6 +66,18 @@ export class HlcSkewError extends Error {
   }
 }
 
+/** A remote stamp is not well formed or out of range (HLC5). */
+export class HlcRangeError extends Error {
+  override readonly name = 'HlcRangeError';
+  readonly code = 'clock_range';
+  constructor(readonly remote: unknown) {
+    super(
+      `malformed timestamp: wall time must be an integer 0..${MAX_HLC_WALL_MS}, counter 0..${MAX_HLC_COUNTER}, ` +
+        `replica id 1..${MAX_REPLICA_ID_LENGTH} characters`,
+    );
+  }
+}
+
 export interface HybridClockOptions {
   readonly replicaId: string;
   /** Physical clock in ms since the epoch; injectable so tests can skew it. */
@@ -71,7 +96,8 @@ export class HybridClock {
   private counter = 0;
 
   constructor(options: HybridClockOptions) {
-    if (options.replicaId.length === 0) throw new Error('HybridClock: replicaId must not be empty');
+    if (options.replicaId.length === 0 || options.replicaId.length > MAX_REPLICA_ID_LENGTH)
+      throw new Error(`HybridClock: replicaId must be 1-${MAX_REPLICA_ID_LENGTH} characters`);
     this.replicaId = options.replicaId;
     this.physicalNow = options.physicalNow ?? (() => Date.now());
     this.maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
@@ -82,16 +108,29 @@ export class HybridClock {
     return { wallMs: this.wallMs, counter: this.counter, replicaId: this.replicaId };
   }
 
-  /** A new local timestamp, greater than every stamp issued or received before (HLC2). */
+  /**
+   * A new local timestamp, greater than every stamp issued or received before (HLC2). A counter
+   * that would pass its bound moves the wall time on by 1 ms instead (HLC5).
+   */
   now(): Hlc {
     const physical = Math.floor(this.physicalNow());
     if (physical > this.wallMs) {
       this.wallMs = physical;
       this.counter = 0;
     } else {
-      this.counter += 1;
+      this.bump(this.counter + 1);
     }
     return this.peek();
+  }
+
+  /** Set the counter to `counter`, or carry into the wall time when it passes the bound. */
+  private bump(counter: number): void {
+    if (counter <= MAX_HLC_COUNTER) {
+      this.counter = counter;
+    } else {
+      this.wallMs += 1;
+      this.counter = 0;
+    }
   }
 
   /** The skew error `remote` would raise, or undefined when it is within the bound (HLC3). */
@@ -103,28 +142,32 @@ export class HybridClock {
   }
 
   /**
-   * Merge a remote stamp so later local stamps exceed it (HLC4). Returns the skew error instead of
-   * merging when the remote lies beyond the bound; the clock is then unchanged.
+   * Merge a remote stamp so later local stamps exceed it (HLC4). Returns the error instead of
+   * merging when the remote is malformed or out of range (HLC5) or lies beyond the skew bound
+   * (HLC3); the clock is then unchanged.
    */
-  tryReceive(remote: Hlc): HlcSkewError | undefined {
+  tryReceive(remote: Hlc): HlcSkewError | HlcRangeError | undefined {
+    if (!isHlc(remote)) return new HlcRangeError(remote);
     const skew = this.checkSkew(remote);
     if (skew) return skew;
     const physical = Math.floor(this.physicalNow());
     const wall = Math.max(physical, this.wallMs, remote.wallMs);
+    let counter: number;
     if (wall === this.wallMs && wall === remote.wallMs) {
-      this.counter = Math.max(this.counter, remote.counter) + 1;
+      counter = Math.max(this.counter, remote.counter) + 1;
     } else if (wall === this.wallMs) {
-      this.counter += 1;
+      counter = this.counter + 1;
     } else if (wall === remote.wallMs) {
-      this.counter = remote.counter + 1;
+      counter = remote.counter + 1;
     } else {
-      this.counter = 0;
+      counter = 0;
     }
     this.wallMs = wall;
+    this.bump(counter);
     return undefined;
   }
 
-  /** As `tryReceive`, but throws the named `HlcSkewError` when the bound is exceeded. */
+  /** As `tryReceive`, but throws the named error (`HlcSkewError`, `HlcRangeError`). */
   receive(remote: Hlc): Hlc {
     const skew = this.tryReceive(remote);
     if (skew) throw skew;

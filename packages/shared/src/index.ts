@@ -14,3 +14,5 @@ export * from './kinds.js';
 export * from './closeCodes.js';
 export * from './protocol.js';
 export * from './savedState.js';
+export * from './entryRules.js';
+export * from './compensation.js';

@@ -86,7 +86,7 @@ export const productKind: DocumentKind<Product> = {
     currency: { kind: 'register', default: 'EUR', value: currency },
     status: { kind: 'register', default: 'draft', value: status },
     description: { kind: 'text', value: description },
-    tags: { kind: 'set', element: tag },
+    tags: { kind: 'set', element: tag, max: PRODUCT_LIMITS.maxTags },
     stock: { kind: 'counter' },
   },
   schema: productSchema,

@@ -28,8 +28,21 @@ export const ReasonCode = {
   readOnly: 'read_only',
   /** The change made the document invalid; it was compensated. */
   invalidDocument: 'invalid_document',
-  /** A register timestamp lay too far in the future; it was compensated. */
+  /** A register timestamp lay too far in the future; the update was refused. */
   clockSkew: 'clock_skew',
+  /** A register timestamp was malformed or out of range; the update was refused. */
+  clockRange: 'clock_range',
+  /**
+   * The update wrote under a Yjs client id that belongs to another user, or a register or counter
+   * slot that is not the writer's own; the update was refused whole.
+   */
+  forgedIdentity: 'forged_identity',
+  /** The update refers to content the server does not have; it was refused, not buffered. */
+  missingDependencies: 'missing_dependencies',
+  /** An awareness state was refused (another user's client id, too many ids, too large). */
+  awarenessRefused: 'awareness_refused',
+  /** The document changed since the version the write was based on (If-Match). */
+  versionMoved: 'version_moved',
   /** The change would make the document larger than the server allows. */
   documentTooLarge: 'document_too_large',
   /** The update was decodable as a frame but not as a Yjs update. */
@@ -47,6 +60,8 @@ export interface ErrorEvent {
   readonly fields?: readonly string[];
   /** Log sequence number of a compensating update, when one was appended. */
   readonly compensationSeq?: number;
+  /** Yjs client ids the refusal concerns, when it concerns some. */
+  readonly clients?: readonly number[];
 }
 
 export function writeSavedAck(
@@ -72,7 +87,11 @@ export function writeErrorEvent(encoder: encoding.Encoder, event: ErrorEvent): v
   encoding.writeVarString(encoder, event.message);
   encoding.writeVarString(
     encoder,
-    JSON.stringify({ fields: event.fields ?? [], compensationSeq: event.compensationSeq ?? null }),
+    JSON.stringify({
+      fields: event.fields ?? [],
+      compensationSeq: event.compensationSeq ?? null,
+      ...(event.clients ? { clients: event.clients } : {}),
+    }),
   );
 }
 
@@ -83,6 +102,7 @@ export function readErrorEvent(decoder: decoding.Decoder): ErrorEvent {
   const details = JSON.parse(decoding.readVarString(decoder)) as {
     fields?: string[];
     compensationSeq?: number | null;
+    clients?: number[];
   };
   return {
     code,
@@ -91,6 +111,7 @@ export function readErrorEvent(decoder: decoding.Decoder): ErrorEvent {
     ...(typeof details.compensationSeq === 'number'
       ? { compensationSeq: details.compensationSeq }
       : {}),
+    ...(Array.isArray(details.clients) ? { clients: details.clients } : {}),
   };
 }
 

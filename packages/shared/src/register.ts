@@ -87,6 +87,9 @@ export function writeRegister(
   const existing = registerWrites(map);
   for (const w of existing) clock.tryReceive(w.stamp);
   const stamp = clock.now();
+  // A clock never issues a malformed stamp (HLC5); were it to, pruning with it would delete valid
+  // slots in favour of one readers ignore, so refuse before touching the map.
+  if (!isHlc(stamp)) throw new RangeError(`writeRegister: the clock issued a malformed stamp`);
   const slot: RegisterSlot = { v: value, t: stamp, by: writer };
   map.set(String(mine), slot);
   const written: RegisterWrite = { value, stamp, writer, slot: mine };
