@@ -20,7 +20,7 @@ function chromiumPath(): string {
 }
 
 export const PORT = Number(process.env.E2E_PORT ?? 4180);
-export const AUTH_SECRET = 'e2e-secret';
+export const AUTH_SECRET = 'e2e-secret-of-sufficient-length';
 
 export default defineConfig({
   testDir: './e2e',

@@ -4,9 +4,9 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { MessageType, readErrorEvent, readSavedAck } from '@concord/shared';
-import { signToken } from '../src/auth/jwt.js';
+import { testToken } from '../test/tokens.js';
 
-export const SECRET = 'bench-secret';
+export const SECRET = 'bench-secret-of-sufficient-length';
 export const HOST = '127.0.0.1';
 
 export type ServerKind = 'concord' | 'reference';
@@ -21,7 +21,7 @@ export interface ServerProcess {
 }
 
 export function token(sub: string): string {
-  return signToken(SECRET, { sub, role: 'editor' }, 3600);
+  return testToken(SECRET, sub, 'editor', 3600);
 }
 
 /** URL of `docName` on the server, with a token (ignored by the reference) and the opt-in flag. */

@@ -14,6 +14,8 @@ export interface ServerConfig {
   readonly snapshotEvery: number;
   readonly maxBufferedBytes: number;
   readonly webDist: string | undefined;
+  readonly rateLimitPerMinute: number;
+  readonly tokenTtlSeconds: number;
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
 }
@@ -21,7 +23,7 @@ export interface ServerConfig {
 function int(value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`invalid number in environment: ${value}`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`invalid number in environment: ${value}`);
   return n;
 }
 
@@ -41,6 +43,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     snapshotEvery: int(env.SNAPSHOT_EVERY, 1_000),
     maxBufferedBytes: int(env.MAX_BUFFERED_BYTES, 16 * 1024 * 1024),
     webDist: env.WEB_DIST || undefined,
+    rateLimitPerMinute: int(env.RATE_LIMIT_PER_MINUTE, 1_200),
+    tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 7 * 86_400),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
   };
@@ -51,7 +55,7 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     ...configFromEnv({}),
     port: 0,
     host: '127.0.0.1',
-    authSecret: 'test-secret',
+    authSecret: 'test-secret-of-sufficient-length',
     logLevel: 'silent',
     ...overrides,
   };

@@ -71,6 +71,34 @@ export function createMetrics(defaults = false) {
       labelNames: ['reason'],
       registers: r,
     }),
+    replicationLag: new Histogram({
+      name: 'concord_replication_lag_seconds',
+      help: 'From an entry committed on one instance to its update applied on another',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: r,
+    }),
+    fanOutReceived: new Counter({
+      name: 'concord_fanout_received_total',
+      help: 'Entries committed by other instances, by outcome (applied, duplicate, not_loaded)',
+      labelNames: ['outcome'],
+      registers: r,
+    }),
+    catchUps: new Counter({
+      name: 'concord_catchup_total',
+      help: 'Catch-ups from the log, by reason (gap, reconnect, sweep, read)',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    catchUpEntries: new Counter({
+      name: 'concord_catchup_entries_total',
+      help: 'Log entries applied by catch-up (missed by the fan-out)',
+      registers: r,
+    }),
+    refusedAwareness: new Counter({
+      name: 'concord_refused_awareness_total',
+      help: 'Awareness frames with refused entries',
+      registers: r,
+    }),
     closes: new Counter({
       name: 'concord_closed_connections_total',
       help: 'Connections closed by the server, by code',

@@ -1,36 +1,46 @@
 /**
- * Builds a server from its parts: an HTTP server with the API, the static web app and the
- * WebSocket relay, over an event store and a change feed. No environment access here: see main.ts.
+ * Builds a server from its parts: the document hub (write pipeline, group commit, follower) over
+ * an event store, a change feed and a fan-out, and the HTTP server (API, WebSocket endpoint, web
+ * app). No environment access here: see main.ts.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { CloseCode } from '@concord/shared';
+import { Tokens } from './auth/tokens.js';
 import type { ServerConfig } from './config.js';
 import { DocHub } from './docs/docHub.js';
+import type { FollowerOptions } from './docs/follower.js';
 import { InProcessChangeFeed, type ChangeFeed } from './events/changeEvents.js';
-import { createApi, type DocReadCache } from './http/api.js';
-import { staticHandler } from './http/staticFiles.js';
+import { InProcessFanOut, type FanOut } from './fanout/fanOut.js';
+import { buildApp } from './http/app.js';
+import type { DocReadCache } from './http/context.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { EventStore } from './store/eventStore.js';
-import { attachWebSockets } from './ws/wsServer.js';
+import { heartbeat } from './ws/wsRoute.js';
 
 export interface ServerParts {
   readonly store: EventStore;
   readonly feed?: ChangeFeed;
+  readonly fanOut?: FanOut;
   readonly logger?: Logger;
   readonly readiness?: Record<string, () => Promise<boolean>>;
   readonly readCache?: DocReadCache;
+  readonly follower?: FollowerOptions;
 }
 
 export interface RunningServer {
   readonly url: string;
   readonly wsUrl: string;
   readonly port: number;
+  readonly app: FastifyInstance;
   readonly http: Server;
   readonly hub: DocHub;
   readonly feed: ChangeFeed;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  readonly tokens: Tokens;
   /** Stop accepting, close sockets with "going away", flush the log, close the store. */
   close(): Promise<void>;
 }
@@ -43,71 +53,61 @@ export async function startServer(
   const logger = parts.logger ?? pino({ level: config.logLevel });
   const metrics = createMetrics();
   const feed = parts.feed ?? new InProcessChangeFeed();
-  const hub = new DocHub(parts.store, feed, metrics, logger, {
+  const fanOut = parts.fanOut ?? new InProcessFanOut();
+  const tokens = new Tokens(config.authSecret);
+  const hub = new DocHub(parts.store, feed, fanOut, metrics, logger, {
     idleUnloadMs: config.idleUnloadMs,
     snapshotEvery: config.snapshotEvery,
     maxSkewMs: config.maxSkewMs,
     maxDocBytes: config.maxDocBytes,
+    ...parts.follower,
   });
-  const api = createApi({
-    hub,
-    metrics,
-    logger,
-    authSecret: config.authSecret,
-    demoAuth: config.demoAuth,
-    maxSkewMs: config.maxSkewMs,
-    ...(parts.readiness ? { readiness: parts.readiness } : {}),
-    ...(parts.readCache ? { readCache: parts.readCache } : {}),
-  });
-  const serveStatic = staticHandler(config.webDist);
-  const http = createHttpServer((req, res) => {
-    api(req, res)
-      .then((handled) => {
-        if (handled) return;
-        if (serveStatic(req, res)) return;
-        res.writeHead(404, { 'content-type': 'text/plain' });
-        res.end('not found');
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'unhandled request error');
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
-  });
-  const ws = attachWebSockets(
-    http,
-    hub,
+  await hub.start();
+  const app = await buildApp(
     {
-      authSecret: config.authSecret,
-      maxFrameBytes: config.maxFrameBytes,
-      maxMessagesPerSecond: config.maxMessagesPerSecond,
-      maxBufferedBytes: config.maxBufferedBytes,
+      hub,
+      tokens,
+      metrics,
+      logger,
+      demoAuth: config.demoAuth,
+      tokenTtlSeconds: config.tokenTtlSeconds,
+      readiness: parts.readiness ?? {},
+      readCache: parts.readCache,
     },
-    metrics,
-    logger,
+    {
+      webDist: config.webDist,
+      maxFrameBytes: config.maxFrameBytes,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      connection: {
+        maxMessagesPerSecond: config.maxMessagesPerSecond,
+        maxBufferedBytes: config.maxBufferedBytes,
+      },
+    },
   );
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.port, config.host, () => resolve());
-  });
-  const port = (http.address() as AddressInfo).port;
+  await app.listen({ port: config.port, host: config.host });
+  const stopHeartbeat = heartbeat(app.websocketServer.clients);
+  const port = (app.server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     wsUrl: `ws://${host}:${port}`,
     port,
-    http,
+    app,
+    http: app.server,
     hub,
     feed,
     metrics,
     logger,
+    tokens,
     close() {
       closing ??= (async () => {
-        const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
-        await ws.close();
-        http.closeAllConnections();
-        await httpClosed;
+        stopHeartbeat();
+        for (const ws of app.websocketServer.clients)
+          ws.close(CloseCode.goingAway, 'server shutting down');
+        const closed = app.close();
+        app.server.closeAllConnections();
+        await closed;
         await hub.close();
         await feed.close();
         await parts.store.close();

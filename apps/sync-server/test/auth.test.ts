@@ -9,7 +9,8 @@ import {
   materialize,
   parseDocName,
 } from '@concord/shared';
-import { signToken, type Role } from '../src/auth/jwt.js';
+import type { Role } from '../src/auth/tokens.js';
+import { signTestToken, testToken } from './tokens.js';
 import type { RunningServer } from '../src/server.js';
 import {
   SECRET,
@@ -103,9 +104,15 @@ describe('auth matrix: role × document kind × read/write', () => {
   const badTokens: [string, string | undefined][] = [
     ['no token', undefined],
     ['garbage', 'not.a.jwt'],
-    ['wrong secret', signToken('other-secret', { sub: 'alice', role: 'admin' })],
-    ['expired', signToken(SECRET, { sub: 'alice', role: 'admin' }, 60, Date.now() - 3_600_000)],
-    ['unknown role', signToken(SECRET, { sub: 'alice', role: 'owner' as Role })],
+    ['wrong secret', testToken('another-secret-of-some-length', 'alice', 'admin')],
+    ['expired', testToken(SECRET, 'alice', 'admin', -60)],
+    ['unknown role', testToken(SECRET, 'alice', 'owner')],
+    ['no expiry (exp)', signTestToken(SECRET, { sub: 'alice', role: 'admin' })],
+    ['a subject that is no user id', testToken(SECRET, 'al\u0000ice', 'admin')],
+    [
+      'HS512 instead of HS256',
+      signTestToken(SECRET, { sub: 'alice', role: 'admin', exp: 2e9 }, { alg: 'HS512' }),
+    ],
     [
       'alg none',
       `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"a","role":"admin"}').toString('base64url')}.`,

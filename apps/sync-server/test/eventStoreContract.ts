@@ -3,7 +3,7 @@
  * PostgreSQL). A new store needs a factory and one call of `runEventStoreContract`.
  */
 import { describe, expect, it } from 'vitest';
-import type { EventStore, NewEntry } from '../src/store/eventStore.js';
+import { entriesOrThrow, type EventStore, type NewEntry } from '../src/store/eventStore.js';
 
 const entry = (n: number, over: Partial<NewEntry> = {}): NewEntry => ({
   update: new Uint8Array([n, n + 1, n + 2]),
@@ -28,11 +28,15 @@ export function runEventStoreContract(name: string, create: () => Promise<EventS
     it(
       'STORE1: appends get gap-free per-document sequence numbers starting at 1',
       withStore(async (store) => {
-        const [a1] = await store.append([{ doc: 'product:a', entries: [entry(1), entry(2)] }]);
-        const [b1, a2] = await store.append([
-          { doc: 'product:b', entries: [entry(3)] },
-          { doc: 'product:a', entries: [entry(4)] },
-        ]);
+        const [a1] = entriesOrThrow(
+          await store.append([{ doc: 'product:a', entries: [entry(1), entry(2)] }]),
+        );
+        const [b1, a2] = entriesOrThrow(
+          await store.append([
+            { doc: 'product:b', entries: [entry(3)] },
+            { doc: 'product:a', entries: [entry(4)] },
+          ]),
+        );
         expect(a1!.map((e) => e.seq)).toEqual([1, 2]);
         expect(b1!.map((e) => e.seq)).toEqual([1]);
         expect(a2!.map((e) => e.seq)).toEqual([3]);
@@ -143,6 +147,84 @@ export function runEventStoreContract(name: string, create: () => Promise<EventS
           Array.from({ length: 20 }, (_, i) => i + 1),
         );
         expect(await store.ping()).toBe(true);
+      }),
+    );
+
+    it(
+      "STORE7 ID1: client-id claims are kept with the log; a batch claiming another user's id is refused alone",
+      withStore(async (store) => {
+        const ok = await store.append([
+          { doc: 'product:o', entries: [entry(1)], claims: [{ client: 11, user: 'ann' }] },
+        ]);
+        expect(ok[0]!.ok).toBe(true);
+        const [stolen, other, same] = await store.append([
+          { doc: 'product:o', entries: [entry(2)], claims: [{ client: 11, user: 'mallory' }] },
+          { doc: 'product:p', entries: [entry(3)], claims: [{ client: 11, user: 'mallory' }] },
+          {
+            doc: 'product:o',
+            entries: [entry(4)],
+            claims: [
+              { client: 11, user: 'ann' },
+              { client: 12, user: 'ann' },
+            ],
+          },
+        ]);
+        expect(stolen).toMatchObject({ ok: false, code: 'owner_conflict' });
+        expect(other!.ok).toBe(true);
+        expect(same!.ok).toBe(true);
+        expect((await store.readLog('product:o', 0, 10)).map((e) => [e.seq, e.user])).toEqual([
+          [1, 'user-1'],
+          [2, 'user-4'],
+        ]);
+        const owners = (await store.owners('product:o')).sort((a, b) => a.client - b.client);
+        expect(owners).toEqual([
+          { client: 11, user: 'ann' },
+          { client: 12, user: 'ann' },
+        ]);
+        expect(await store.owners('product:p')).toEqual([{ client: 11, user: 'mallory' }]);
+      }),
+    );
+
+    it(
+      'STORE8: a conditional append (ifHead) is written only while the head is where it expects',
+      withStore(async (store) => {
+        await store.append([{ doc: 'product:h', entries: [entry(1)] }]);
+        const [moved] = await store.append([{ doc: 'product:h', entries: [entry(2)], ifHead: 0 }]);
+        expect(moved).toMatchObject({ ok: false, code: 'head_moved' });
+        const [fine] = await store.append([{ doc: 'product:h', entries: [entry(3)], ifHead: 1 }]);
+        expect(fine).toMatchObject({ ok: true });
+        expect((await store.head('product:h'))?.seq).toBe(2);
+      }),
+    );
+
+    it(
+      'STORE9: the log reads backwards, newest first, from a cursor',
+      withStore(async (store) => {
+        await store.append([{ doc: 'product:r', entries: [1, 2, 3, 4, 5].map((n) => entry(n)) }]);
+        const seqs = async (before: number, limit: number) =>
+          (await store.readLogBackwards('product:r', before, limit)).map((e) => e.seq);
+        expect(await seqs(Number.MAX_SAFE_INTEGER, 2)).toEqual([5, 4]);
+        expect(await seqs(4, 2)).toEqual([3, 2]);
+        expect(await seqs(2, 10)).toEqual([1]);
+        expect(await seqs(1, 10)).toEqual([]);
+      }),
+    );
+
+    it(
+      'STORE10 PG2: field changes holding NUL, lone surrogates and odd unicode are stored and read back exactly',
+      withStore(async (store) => {
+        const odd = [
+          'nul \u0000 here',
+          'lone \ud800 high',
+          'lone \udc00 low',
+          'emoji 😀',
+          'rtl \u202e',
+        ];
+        const changes = odd.map((v, i) => ({ field: `f${i}`, from: v, to: { nested: v } }));
+        const [r] = await store.append([{ doc: 'product:u', entries: [entry(1, { changes })] }]);
+        expect(r!.ok).toBe(true);
+        const [back] = await store.readLog('product:u', 0, 1);
+        expect(back!.changes).toEqual(changes);
       }),
     );
   });

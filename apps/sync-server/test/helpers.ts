@@ -6,16 +6,17 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { readErrorEvent, readSavedAck, MessageType, type ErrorEvent } from '@concord/shared';
-import { signToken, type Role } from '../src/auth/jwt.js';
+import type { Role } from '../src/auth/tokens.js';
 import { testConfig, type ServerConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import type { EventStore } from '../src/store/eventStore.js';
 import { SqliteEventStore } from '../src/store/sqliteEventStore.js';
+import { testToken } from './tokens.js';
 
-export const SECRET = 'test-secret';
+export const SECRET = 'test-secret-of-sufficient-length';
 
 export function token(sub: string, role: Role, ttlSeconds = 3600): string {
-  return signToken(SECRET, { sub, role }, ttlSeconds);
+  return testToken(SECRET, sub, role, ttlSeconds);
 }
 
 export function tempDir(): { path: string; remove(): void } {
@@ -31,6 +32,8 @@ export async function startTestServer(
 }
 
 export interface TestClient {
+  /** The user id the client's token names (register writes must name it). */
+  readonly user: string;
   readonly doc: Y.Doc;
   readonly provider: WebsocketProvider;
   readonly acks: { seq: number; stateVector: Uint8Array }[];
@@ -70,6 +73,7 @@ export function connect(
     if (event) closes.push({ code: event.code, reason: event.reason });
   });
   return {
+    user: subjectOf(tok),
     doc,
     provider,
     acks,
@@ -89,6 +93,18 @@ export function connect(
       doc.destroy();
     },
   };
+}
+
+/** The `sub` claim of a token (without verifying it). */
+export function subjectOf(tok: string): string {
+  try {
+    const payload = JSON.parse(Buffer.from(tok.split('.')[1] ?? '', 'base64url').toString()) as {
+      sub?: unknown;
+    };
+    return typeof payload.sub === 'string' ? payload.sub : '';
+  } catch {
+    return '';
+  }
 }
 
 export async function waitFor(

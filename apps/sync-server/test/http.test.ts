@@ -113,14 +113,17 @@ describe('HTTP API', () => {
       token: token('v', 'viewer'),
     });
     expect(res.status).toBe(200);
-    const entries = res.json.entries as {
-      seq: number;
-      user: string;
-      kind: string;
-      time: string;
-      changes: { field: string; from: unknown; to: unknown }[];
-    }[];
+    const entries = (
+      res.json.entries as {
+        seq: number;
+        user: string;
+        kind: string;
+        time: string;
+        changes: { field: string; from: unknown; to: unknown }[];
+      }[]
+    ).reverse(); // the API pages newest first
     expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(res.json.next).toBeNull();
     expect(entries[0]).toMatchObject({ user: 'eve', kind: 'patch' });
     expect(entries[0]!.changes).toEqual(
       expect.arrayContaining([
@@ -192,7 +195,7 @@ describe('HTTP API', () => {
       'client sees the restore',
     );
     const history = await api(server, 'GET', '/api/docs/product:h6/history', { token: editor });
-    const last = (history.json.entries as { kind: string; seq: number }[]).at(-1)!;
+    const last = (history.json.entries as { kind: string; seq: number }[])[0]!;
     expect(last).toMatchObject({ kind: 'restore', seq: 6 });
     expect(
       (

@@ -23,7 +23,10 @@ afterEach(async () => {
 });
 
 const edit = (c: TestClient, writer: string, patch: Parameters<typeof applyPatch>[2]) =>
-  applyPatch(c.doc, productKind, patch, { clock: new HybridClock({ replicaId: writer }), writer });
+  applyPatch(c.doc, productKind, patch, {
+    clock: new HybridClock({ replicaId: writer }),
+    writer: c.user,
+  });
 
 /** Every (client, clock) in `acked` is contained in `doc`. */
 function contains(doc: Y.Doc, acked: Uint8Array): boolean {

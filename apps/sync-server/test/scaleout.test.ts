@@ -42,7 +42,7 @@ afterAll(async () => {
 const edit = (client: TestClient, writer: string, patch: Parameters<typeof applyPatch>[2]) =>
   applyPatch(client.doc, productKind, patch, {
     clock: new HybridClock({ replicaId: writer }),
-    writer,
+    writer: client.user,
   });
 
 const sameState = (docs: Y.Doc[]) => {
@@ -132,7 +132,7 @@ describe('replication lag', () => {
     }
     times.sort((x, y) => x - y);
     const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-    const hist = await servers[1]!.scaleMetrics.replicationLag.get();
+    const hist = await servers[1]!.metrics.replicationLag.get();
     const count = hist.values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
     const within = (le: number) =>
       hist.values.find((v) => v.metricName?.endsWith('_bucket') && v.labels.le === le)?.value ?? 0;

@@ -8,14 +8,14 @@ import {
   materialize,
   productKind,
 } from '@concord/shared';
-import type { AppendBatch, EventStore, LogEntry } from '../src/store/eventStore.js';
+import type { AppendBatch, AppendOutcome } from '../src/store/eventStore.js';
 import { SqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { api, connect, startTestServer, synced, token, waitFor } from './helpers.js';
 
 /** A real store whose appends fail while `full` is set, like a full disk. */
 class FullDiskStore extends SqliteEventStore {
   full = false;
-  override async append(batches: readonly AppendBatch[]): Promise<LogEntry[][]> {
+  override async append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
     if (this.full) throw new Error('SQLITE_FULL: database or disk is full');
     return super.append(batches);
   }
@@ -24,7 +24,7 @@ class FullDiskStore extends SqliteEventStore {
 describe('storage failure', () => {
   it('STOR1: while appends fail nothing is acknowledged; after recovery every edit is saved and present', async () => {
     const store = new FullDiskStore(':memory:');
-    const server = await startTestServer({ store: store as EventStore });
+    const server = await startTestServer({ store });
     try {
       const c = connect(server, 'product:full', token('ann', 'editor'), { extensions: true });
       await synced(c);

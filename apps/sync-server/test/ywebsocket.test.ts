@@ -15,7 +15,7 @@ afterAll(async () => {
 const edit = (client: TestClient, writer: string, patch: Parameters<typeof applyPatch>[2]) =>
   applyPatch(client.doc, productKind, patch, {
     clock: new HybridClock({ replicaId: writer }),
-    writer,
+    writer: client.user,
   });
 
 const same = (clients: TestClient[]) => {
@@ -74,6 +74,11 @@ describe('unmodified y-websocket clients', () => {
       () => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.field === 'Price',
       'presence relayed',
     );
+    // AW3: the identity part is the server's, from the token
+    expect(b.provider.awareness.getStates().get(a.doc.clientID)?.user).toMatchObject({
+      id: 'ann',
+      name: 'ann',
+    });
     a.destroy();
     await waitFor(
       () => !b.provider.awareness.getStates().has(a.doc.clientID),

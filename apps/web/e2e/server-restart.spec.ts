@@ -17,7 +17,7 @@ async function startServer(): Promise<ChildProcess> {
       PORT: String(PORT),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
-      AUTH_SECRET: 'e2e-restart-secret',
+      AUTH_SECRET: 'e2e-restart-secret-of-some-length',
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -1,17 +1,25 @@
 /**
- * Loads documents on demand, shares one LiveDoc per document among its connections and HTTP
- * requests, unloads idle ones, acknowledges commits, compacts logs into snapshots and publishes
- * change events.
+ * The documents loaded on this instance: loads them on demand (log, snapshot and client-id
+ * owners), shares one LiveDoc among its connections and HTTP requests, unloads idle ones, drops
+ * one whose memory ran ahead of its log, compacts logs into snapshots and publishes change
+ * events. Owns the write pipeline and the follower that keeps loaded copies in step with other
+ * instances.
  */
 import * as Y from 'yjs';
 import { CloseCode, ReasonCode, documentKinds, parseDocName } from '@concord/shared';
 import type { Logger } from 'pino';
 import type { ChangeFeed } from '../events/changeEvents.js';
 import { changeEventOf } from '../events/changeEvents.js';
+import type { FanOut } from '../fanout/fanOut.js';
 import type { Metrics } from '../metrics.js';
+import { closeReason } from '../protocol/closeReason.js';
+import { writeAwareness } from '../protocol/messages.js';
+import { WritePipeline } from '../pipeline/writePipeline.js';
 import type { EventStore, LogEntry } from '../store/eventStore.js';
+import { AckPolicy } from './acks.js';
+import { Follower } from './follower.js';
 import { GroupCommitter } from './groupCommitter.js';
-import { LiveDoc, type Peer } from './liveDoc.js';
+import { LiveDoc } from './liveDoc.js';
 
 export interface DocHubOptions {
   readonly idleUnloadMs: number;
@@ -20,6 +28,8 @@ export interface DocHubOptions {
   readonly maxDocBytes: number;
   /** Minimum interval between saved-acks to peers that did not write. */
   readonly ackIntervalMs?: number;
+  readonly gapGraceMs?: number;
+  readonly sweepMs?: number;
 }
 
 interface Slot {
@@ -31,19 +41,16 @@ interface Slot {
 export class DocHub {
   private readonly slots = new Map<string, Slot>();
   readonly committer: GroupCommitter;
+  readonly acks: AckPolicy;
+  readonly pipeline: WritePipeline;
+  readonly follower: Follower;
   private readonly compacting = new Set<string>();
-  /** Peers that wrote since their last ack, per document. */
-  private readonly awaitingAck = new Map<LiveDoc, Set<Peer>>();
-  private readonly broadcastTimers = new Map<LiveDoc, NodeJS.Timeout>();
-  private ackScheduled = false;
-  /** Hook for scale-out fan-out: called with every committed entry of this instance. */
-  onCommittedEntries: (entries: readonly LogEntry[]) => void = () => {};
-  /** Hook for scale-out fan-out: called when a document is loaded, before any edit of it. */
-  onLoaded: (live: LiveDoc) => void = () => {};
+  private readonly awarenessSweep: NodeJS.Timeout;
 
   constructor(
     readonly store: EventStore,
     private readonly feed: ChangeFeed,
+    readonly fanOut: FanOut,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     private readonly options: DocHubOptions,
@@ -52,6 +59,32 @@ export class DocHub {
       metrics.appendSeconds.observe(seconds);
       metrics.appendedEntries.inc(entries);
     });
+    this.acks = new AckPolicy(options.ackIntervalMs ?? 50);
+    this.pipeline = new WritePipeline(
+      {
+        committer: this.committer,
+        acks: this.acks,
+        fanOut,
+        metrics,
+        logger,
+        now: () => Date.now(),
+        committed: (live, entries) => this.committed(live, entries),
+        evict: (live, why) => this.evict(live, why),
+      },
+      { maxSkewMs: options.maxSkewMs, maxDocBytes: options.maxDocBytes },
+    );
+    this.follower = new Follower(this, store, this.pipeline, metrics, logger, {
+      ...(options.gapGraceMs !== undefined ? { gapGraceMs: options.gapGraceMs } : {}),
+      ...(options.sweepMs !== undefined ? { sweepMs: options.sweepMs } : {}),
+    });
+    this.awarenessSweep = setInterval(() => void this.sweepAwareness(), 10_000);
+    this.awarenessSweep.unref();
+  }
+
+  /** Start receiving other instances' entries. */
+  async start(): Promise<void> {
+    await this.fanOut.start(this.follower);
+    if (this.fanOut.shared) this.follower.startSweeping();
   }
 
   /** Load (or share) the document; pair with `release`. */
@@ -91,6 +124,19 @@ export class DocHub {
     }
   }
 
+  /**
+   * As `with`, for a document that exists: a document never written is not loaded (so reads of
+   * names nobody wrote cost no memory, SPEC MEM3) and `fn` is not called (undefined).
+   */
+  async withExisting<T>(name: string, fn: (live: LiveDoc) => Promise<T>): Promise<T | undefined> {
+    if (!this.slots.has(name) && !(await this.store.head(name))) return undefined;
+    return this.with(name, async (live) => {
+      // A document is loaded on behalf of any caller; in scale-out it may lag the log.
+      if (this.fanOut.shared) await this.follower.upToHead(live);
+      return fn(live);
+    });
+  }
+
   loadedCount(): number {
     return this.slots.size;
   }
@@ -107,29 +153,24 @@ export class DocHub {
   private async load(name: string): Promise<LiveDoc> {
     const parsed = parseDocName(name);
     if (!parsed.ok) throw new Error(parsed.error);
-    const { snapshot, tail } = await this.store.load(name);
+    const [{ snapshot, tail }, owners] = await Promise.all([
+      this.store.load(name),
+      this.store.owners(name),
+    ]);
     const state = [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)];
     const live = new LiveDoc(
       name,
       parsed.name,
       documentKinds[parsed.name.kind],
-      { state, headSeq: tail.at(-1)?.seq ?? snapshot?.seq ?? 0, sinceSnapshot: tail.length },
       {
-        commit: (doc, entries) => this.committer.enqueue(doc, entries),
-        onCommitted: (l, entries, writer) => this.committed(l, entries, writer),
-        onCommitFailed: (l, error) => {
-          this.logger.error(
-            { err: error, doc: l.name },
-            'append failed; reloading the document from the log',
-          );
-          this.evict(l);
-        },
-        maxSkewMs: this.options.maxSkewMs,
-        maxDocBytes: this.options.maxDocBytes,
-        now: () => Date.now(),
+        state,
+        headSeq: tail.at(-1)?.seq ?? snapshot?.seq ?? 0,
+        sinceSnapshot: tail.length,
+        owners,
       },
+      this.options.maxSkewMs,
+      () => Date.now(),
     );
-    this.onLoaded(live);
     this.metrics.loadedDocs.set(this.slots.size);
     if (tail.length >= this.options.snapshotEvery) void this.compact(name);
     return live;
@@ -153,17 +194,21 @@ export class DocHub {
   }
 
   private forget(live: LiveDoc): void {
-    this.awaitingAck.delete(live);
-    clearTimeout(this.broadcastTimers.get(live));
-    this.broadcastTimers.delete(live);
+    this.acks.forget(live);
+    this.follower.forget(live);
   }
 
   /**
-   * A commit failed (disk full, database down): the in-memory document now holds changes the log
-   * lacks. Drop it and disconnect its clients, so they reconnect to a copy rebuilt from the log
-   * and resend what it lacks. No acknowledgement ever covers the lost append.
+   * A commit failed or was refused: the document in memory holds changes the log lacks. Drop it
+   * and disconnect its clients, so they reconnect to a copy rebuilt from the log and resend what
+   * it lacks. No acknowledgement ever covers the lost append (SPEC STOR1).
    */
-  private evict(live: LiveDoc): void {
+  private evict(live: LiveDoc, why: string): void {
+    if (live.destroyed) return;
+    this.logger.error(
+      { doc: live.name, why },
+      'append failed; reloading the document from the log',
+    );
     const slot = this.slots.get(live.name);
     if (slot) {
       if (slot.idle) clearTimeout(slot.idle);
@@ -171,47 +216,24 @@ export class DocHub {
     }
     this.forget(live);
     for (const peer of [...live.peers]) {
-      live.sendError(peer, {
+      this.pipeline.sendError(peer, {
         code: ReasonCode.storageFailure,
         message: 'the server could not save recent changes; they will be sent again on reconnect',
       });
-      peer.close(CloseCode.tryAgainLater, 'the server could not save changes; reconnect');
+      peer.close(
+        CloseCode.tryAgainLater,
+        closeReason('the server could not save changes; reconnect'),
+      );
     }
     live.destroy();
     this.metrics.loadedDocs.set(this.slots.size);
   }
 
-  /** After a commit: publish, maybe compact, and acknowledge to the writer at once. */
-  private committed(live: LiveDoc, entries: readonly LogEntry[], writer: Peer | undefined): void {
+  /** After a commit here: change events, maybe a snapshot. */
+  private committed(live: LiveDoc, entries: readonly LogEntry[]): void {
     if (entries.length === 0) return;
     this.feed.publish(entries.map(changeEventOf));
-    this.onCommittedEntries(entries);
     if (live.sinceSnapshot >= this.options.snapshotEvery) void this.compact(live.name);
-    let writers = this.awaitingAck.get(live);
-    if (!writers) this.awaitingAck.set(live, (writers = new Set()));
-    if (writer) writers.add(writer);
-    this.scheduleAcks();
-  }
-
-  /** Writers get their ack right after the commit; every other peer within ackIntervalMs. */
-  private scheduleAcks(): void {
-    if (this.ackScheduled) return;
-    this.ackScheduled = true;
-    setImmediate(() => {
-      this.ackScheduled = false;
-      for (const [live, writers] of this.awaitingAck) {
-        for (const peer of writers) if (live.peers.has(peer)) live.sendSavedAck(peer);
-        if (!this.broadcastTimers.has(live)) {
-          const timer = setTimeout(() => {
-            this.broadcastTimers.delete(live);
-            for (const peer of live.peers) live.sendSavedAck(peer);
-          }, this.options.ackIntervalMs ?? 50);
-          timer.unref();
-          this.broadcastTimers.set(live, timer);
-        }
-      }
-      this.awaitingAck.clear();
-    });
   }
 
   /** Write a snapshot of the committed log (rebuilt from the store, so it is exactly seq-aligned). */
@@ -250,12 +272,27 @@ export class DocHub {
     return doc;
   }
 
+  /** Drop awareness states that were not renewed and tell the remaining connections. */
+  private async sweepAwareness(): Promise<void> {
+    for (const slot of this.slots.values()) {
+      const live = await slot.live.catch(() => undefined);
+      if (!live || live.destroyed) continue;
+      const removed = live.awareness.sweep();
+      if (removed.length === 0) continue;
+      const message = writeAwareness(removed);
+      for (const peer of live.peers) peer.send(message);
+    }
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.awarenessSweep);
+    this.follower.close();
     for (const [name, slot] of this.slots) {
       if (slot.idle) clearTimeout(slot.idle);
       try {
         const live = await slot.live;
         await live.settled();
+        this.forget(live);
         live.destroy();
       } catch {
         // a document that failed to load has nothing to flush
@@ -263,5 +300,7 @@ export class DocHub {
       this.slots.delete(name);
     }
     await this.committer.drain();
+    this.acks.close();
+    await this.fanOut.close();
   }
 }

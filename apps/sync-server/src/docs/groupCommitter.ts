@@ -1,14 +1,15 @@
 /**
- * Group commit: appends requested during one turn of the event loop are written in one store
- * transaction. While a commit is in flight, new requests gather for the next one, so a slow disk
- * batches more instead of queueing commits. Order per document is the order of `enqueue`.
+ * Group commit (the persist stage): appends requested during one turn of the event loop are
+ * written in one store transaction. While a commit is in flight, new requests gather for the next
+ * one, so a slow disk batches more instead of queueing commits. Order per document is the order of
+ * `enqueue`; requests for one document are merged into one batch, except a conditional one
+ * (`ifHead`), which stays its own so its precondition is checked where it stands.
  */
-import type { AppendBatch, EventStore, LogEntry, NewEntry } from '../store/eventStore.js';
+import type { AppendBatch, AppendOutcome, EventStore } from '../store/eventStore.js';
 
 interface Pending {
-  readonly doc: string;
-  readonly entries: readonly NewEntry[];
-  resolve(entries: LogEntry[]): void;
+  readonly batch: AppendBatch;
+  resolve(outcome: AppendOutcome): void;
   reject(error: unknown): void;
 }
 
@@ -22,9 +23,10 @@ export class GroupCommitter {
     private readonly observe: (entries: number, seconds: number) => void = () => {},
   ) {}
 
-  enqueue(doc: string, entries: readonly NewEntry[]): Promise<LogEntry[]> {
+  /** Resolves with this batch's outcome; rejects when the store failed the whole commit. */
+  enqueue(batch: AppendBatch): Promise<AppendOutcome> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ doc, entries, resolve, reject });
+      this.queue.push({ batch, resolve, reject });
       this.schedule();
     });
   }
@@ -50,32 +52,52 @@ export class GroupCommitter {
   }
 
   private async flush(): Promise<void> {
-    const batch = this.queue;
+    const pending = this.queue;
     this.queue = [];
-    if (batch.length === 0) return;
-    // Merge requests for the same document into one batch, keeping order.
-    const byDoc = new Map<string, NewEntry[]>();
-    for (const p of batch) {
-      const list = byDoc.get(p.doc);
-      if (list) list.push(...p.entries);
-      else byDoc.set(p.doc, [...p.entries]);
-    }
-    const batches: AppendBatch[] = [...byDoc].map(([doc, entries]) => ({ doc, entries }));
-    const started = process.hrtime.bigint();
-    try {
-      const written = await this.store.append(batches);
-      this.observe(
-        batch.reduce((n, p) => n + p.entries.length, 0),
-        Number(process.hrtime.bigint() - started) / 1e9,
-      );
-      const cursor = new Map(batches.map((b, i) => [b.doc, { list: written[i] ?? [], at: 0 }]));
-      for (const p of batch) {
-        const c = cursor.get(p.doc)!;
-        p.resolve(c.list.slice(c.at, c.at + p.entries.length));
-        c.at += p.entries.length;
+    if (pending.length === 0) return;
+    // One batch per document (in first-request order), plus one per conditional request.
+    const groups: { batch: AppendBatch; members: Pending[] }[] = [];
+    const open = new Map<string, { batch: AppendBatch; members: Pending[] }>();
+    for (const p of pending) {
+      const group = p.batch.ifHead === undefined ? open.get(p.batch.doc) : undefined;
+      if (group) {
+        group.batch = {
+          doc: p.batch.doc,
+          entries: [...group.batch.entries, ...p.batch.entries],
+          claims: [...(group.batch.claims ?? []), ...(p.batch.claims ?? [])],
+        };
+        group.members.push(p);
+        continue;
       }
-    } catch (error) {
-      for (const p of batch) p.reject(error);
+      const fresh = { batch: p.batch, members: [p] };
+      groups.push(fresh);
+      if (p.batch.ifHead === undefined) open.set(p.batch.doc, fresh);
+      else open.delete(p.batch.doc);
     }
+    const started = process.hrtime.bigint();
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = await this.store.append(groups.map((g) => g.batch));
+    } catch (error) {
+      for (const p of pending) p.reject(error);
+      return;
+    }
+    this.observe(
+      pending.reduce((n, p) => n + p.batch.entries.length, 0),
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
+    groups.forEach((group, i) => {
+      const outcome = outcomes[i] ?? { ok: false, code: 'failed', message: 'no outcome' };
+      let at = 0;
+      for (const p of group.members) {
+        if (!outcome.ok) {
+          p.resolve(outcome);
+          continue;
+        }
+        const n = p.batch.entries.length;
+        p.resolve({ ok: true, entries: outcome.entries.slice(at, at + n) });
+        at += n;
+      }
+    });
   }
 }

@@ -13,32 +13,9 @@ export function createScaleMetrics() {
       .catch(() => undefined)
       .finally(() => (collecting = undefined)));
   const m = {
-    replicationLag: new Histogram({
-      name: 'concord_replication_lag_seconds',
-      help: 'From an entry committed on one instance to its update applied on another',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [],
-    }),
-    fanOutReceived: new Counter({
-      name: 'concord_fanout_received_total',
-      help: 'Fan-out stream entries received, by outcome (applied, duplicate, own, not_loaded)',
-      labelNames: ['outcome'],
-      registers: [],
-    }),
     fanOutPublishFailures: new Counter({
       name: 'concord_fanout_publish_failures_total',
       help: 'Fan-out XADDs that failed (other instances catch up from the log)',
-      registers: [],
-    }),
-    catchUps: new Counter({
-      name: 'concord_catchup_total',
-      help: 'Catch-ups from the log, by reason (gap, reconnect, sweep)',
-      labelNames: ['reason'],
-      registers: [],
-    }),
-    catchUpEntries: new Counter({
-      name: 'concord_catchup_entries_total',
-      help: 'Log entries applied by catch-up (missed on the stream)',
       registers: [],
     }),
     streamLength: new Gauge({

@@ -12,6 +12,7 @@ import { startCatalogProjection } from './catalogProjection.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js';
 import { RedisReadCache } from './readCache.js';
 import { RedisChangeFeed } from './redisChangeFeed.js';
+import type { FollowerOptions } from '../docs/follower.js';
 import { newInstanceId, RedisFanOut, type FanOutOptions } from './redisFanOut.js';
 import { createScaleMetrics, type ScaleMetrics } from './scaleMetrics.js';
 import { StreamConsumer, type StreamConsumerOptions } from './streamConsumer.js';
@@ -25,7 +26,8 @@ export interface ScaleOutOptions {
   readonly prefix?: string;
   readonly instanceId?: string;
   readonly logger?: Logger;
-  readonly fanOut?: Partial<FanOutOptions>;
+  /** Fan-out transport options, and the follower's (gap grace, sweep interval). */
+  readonly fanOut?: Partial<FanOutOptions> & FollowerOptions;
   /** Pool size per instance (default 10). */
   readonly pgPoolSize?: number;
   /** Read-cache TTL (default 30 s): the staleness bound when invalidation is down. */
@@ -106,14 +108,24 @@ export async function startScaleOut(
     prefix,
     ...(options.cacheTtlMs ? { ttlMs: options.cacheTtlMs } : {}),
   });
+  const fanOut = new RedisFanOut(redis, reader, scaleMetrics, logger, {
+    prefix,
+    instanceId,
+    ...options.fanOut,
+  });
   let server: RunningServer;
   try {
     server = await startServer(config, {
       store,
       logger,
       feed: changeFeed,
+      fanOut,
       readCache,
       readiness: { postgres: () => store.ping(), redis: redisReady },
+      follower: {
+        gapGraceMs: options.fanOut?.gapGraceMs ?? 250,
+        sweepMs: options.fanOut?.sweepMs ?? 5_000,
+      },
     });
   } catch (error) {
     for (const c of connections) c.disconnect();
@@ -121,12 +133,6 @@ export async function startScaleOut(
     throw error;
   }
   scaleMetrics.register(server.metrics.registry);
-  const fanOut = new RedisFanOut(server.hub, store, redis, reader, scaleMetrics, logger, {
-    prefix,
-    instanceId,
-    ...options.fanOut,
-  });
-  await fanOut.start();
   const consumerOptions = { prefix, consumer: instanceId, ...options.consumers };
   const consumers =
     options.runConsumers === false
@@ -181,7 +187,6 @@ export async function startScaleOut(
       closing ??= (async () => {
         await outboxRelay.close();
         await closeServer();
-        await fanOut.close();
         await Promise.all(consumers.map((c) => c.close()));
         await Promise.all(
           connections.map((c) =>

@@ -1,8 +1,9 @@
 /**
  * The event store seam: an append-only, per-document log of Yjs updates with sequence numbers,
- * writer, server time and the field changes each made; snapshots that shorten replay without
- * deleting history; and idempotency records for HTTP writes. Implementations: SQLite (embedded
- * default), PostgreSQL (scale-out), in-memory (tests). One contract suite checks them all.
+ * writer, server time and the field changes each made; who owns which Yjs client id of each
+ * document; snapshots that shorten replay without deleting history; and idempotency records for
+ * HTTP writes. Implementations: SQLite (embedded default), PostgreSQL (scale-out), in-memory
+ * (tests). One contract suite checks them all (test/eventStoreContract.ts).
  *
  * The log doubles as the transactional outbox: a change event is derived from a committed entry,
  * so an append and its event cannot disagree.
@@ -29,6 +30,12 @@ export interface LogEntry extends NewEntry {
   readonly seq: number;
 }
 
+/** The first writer of a Yjs client id in a document owns it (SPEC ID1). */
+export interface ClientClaim {
+  readonly client: number;
+  readonly user: string;
+}
+
 export interface Snapshot {
   /** The snapshot contains every entry with sequence number ≤ seq. */
   readonly seq: number;
@@ -38,7 +45,23 @@ export interface Snapshot {
 export interface AppendBatch {
   readonly doc: string;
   readonly entries: readonly NewEntry[];
+  /** Client ids these entries write first; refused whole if one belongs to another user. */
+  readonly claims?: readonly ClientClaim[];
+  /** Append only if the document's newest sequence number is this one (If-Match). */
+  readonly ifHead?: number;
 }
+
+/**
+ * The outcome of one batch. A batch that is refused (its precondition failed, a claimed client id
+ * belongs to someone else) or fails on its own leaves the other batches of the commit untouched.
+ */
+export type AppendOutcome =
+  | { readonly ok: true; readonly entries: LogEntry[] }
+  | {
+      readonly ok: false;
+      readonly code: 'head_moved' | 'owner_conflict' | 'failed';
+      readonly message: string;
+    };
 
 export interface DocHead {
   readonly doc: string;
@@ -53,12 +76,19 @@ export interface StoredResponse {
 }
 
 export interface EventStore {
-  /** Append all batches in one atomic commit; sequence numbers per document are gap-free. */
-  append(batches: readonly AppendBatch[]): Promise<LogEntry[][]>;
+  /**
+   * Append the batches in one commit; sequence numbers per document are gap-free. Resolves with
+   * one outcome per batch; rejects only when the store itself failed (then nothing was written).
+   */
+  append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]>;
   /** The newest snapshot at or before `atSeq` (default: newest) and the entries after it up to `atSeq`. */
   load(doc: string, atSeq?: number): Promise<{ snapshot: Snapshot | undefined; tail: LogEntry[] }>;
+  /** Who owns which Yjs client id of `doc`. */
+  owners(doc: string): Promise<ClientClaim[]>;
   /** Entries with seq > afterSeq, ascending, at most `limit`. */
   readLog(doc: string, afterSeq: number, limit: number): Promise<LogEntry[]>;
+  /** Entries with seq < beforeSeq, newest first, at most `limit` (history pages). */
+  readLogBackwards(doc: string, beforeSeq: number, limit: number): Promise<LogEntry[]>;
   saveSnapshot(doc: string, snapshot: Snapshot): Promise<void>;
   head(doc: string): Promise<DocHead | undefined>;
   /** Documents whose name starts with `prefix`, by name. */
@@ -66,7 +96,15 @@ export interface EventStore {
   getIdempotent(key: string): Promise<StoredResponse | undefined>;
   /** Store a response under `key` unless one is already stored; returns the stored one. */
   putIdempotent(key: string, response: StoredResponse): Promise<StoredResponse>;
-  /** Is the backing database reachable? */
+  /** Is the backing database reachable and able to write? */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The entries of each batch, or an error naming the first batch that was not written. */
+export function entriesOrThrow(outcomes: readonly AppendOutcome[]): LogEntry[][] {
+  return outcomes.map((o) => {
+    if (!o.ok) throw new Error(`append refused (${o.code}): ${o.message}`);
+    return o.entries;
+  });
 }

@@ -1,6 +1,8 @@
 /** In-memory EventStore: the second implementation of the seam, for tests and tools. */
 import type {
   AppendBatch,
+  AppendOutcome,
+  ClientClaim,
   DocHead,
   EventStore,
   LogEntry,
@@ -12,23 +14,59 @@ export class MemoryEventStore implements EventStore {
   private readonly logs = new Map<string, LogEntry[]>();
   private readonly snapshots = new Map<string, Snapshot[]>();
   private readonly idempotency = new Map<string, StoredResponse>();
+  private readonly owned = new Map<string, Map<number, string>>();
   private closed = false;
 
-  async append(batches: readonly AppendBatch[]): Promise<LogEntry[][]> {
+  async append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
     this.check();
-    return batches.map(({ doc, entries }) => {
-      let log = this.logs.get(doc);
-      if (!log) this.logs.set(doc, (log = []));
-      const start = log.length;
+    return batches.map(({ doc, entries, claims, ifHead }): AppendOutcome => {
+      const log = this.logs.get(doc) ?? [];
+      if (ifHead !== undefined && ifHead !== log.length) {
+        return {
+          ok: false,
+          code: 'head_moved',
+          message: `the document moved on: version ${log.length}, expected ${ifHead}`,
+        };
+      }
+      const owners = this.owned.get(doc) ?? new Map<number, string>();
+      for (const c of claims ?? []) {
+        const user = owners.get(c.client);
+        if (user !== undefined && user !== c.user) {
+          return {
+            ok: false,
+            code: 'owner_conflict',
+            message: `client id ${c.client} belongs to another user`,
+          };
+        }
+      }
+      for (const c of claims ?? []) if (!owners.has(c.client)) owners.set(c.client, c.user);
+      this.owned.set(doc, owners);
       const written = entries.map((e, i) => ({
         ...e,
         update: new Uint8Array(e.update),
         doc,
-        seq: start + i + 1,
+        seq: log.length + i + 1,
       }));
       log.push(...written);
-      return written;
+      if (log.length > 0) this.logs.set(doc, log);
+      return { ok: true, entries: written };
     });
+  }
+
+  async owners(doc: string): Promise<ClientClaim[]> {
+    this.check();
+    return [...(this.owned.get(doc) ?? new Map<number, string>())].map(([client, user]) => ({
+      client,
+      user,
+    }));
+  }
+
+  async readLogBackwards(doc: string, beforeSeq: number, limit: number): Promise<LogEntry[]> {
+    this.check();
+    return (this.logs.get(doc) ?? [])
+      .filter((e) => e.seq < beforeSeq)
+      .reverse()
+      .slice(0, limit);
   }
 
   async load(doc: string, atSeq = Number.MAX_SAFE_INTEGER) {

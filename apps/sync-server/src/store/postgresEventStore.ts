@@ -7,11 +7,17 @@
  * row in `docs` with `INSERT ... ON CONFLICT DO UPDATE SET seq = docs.seq + n RETURNING seq`. The
  * upsert takes the row lock, so concurrent appenders to one document (from any instance) queue on
  * it and each gets its own contiguous range; documents are locked in name order, so multi-document
- * group commits cannot deadlock one another.
+ * group commits cannot deadlock one another. Each document's batch runs in its own savepoint: one
+ * refused or failing batch never fails the others of a group commit (SPEC PG3).
+ *
+ * Field changes and idempotent responses are stored as JSON text, not jsonb: JSON text escapes NUL
+ * and lone surrogates, which jsonb refuses, so any value the schema lets through is stored (PG2).
  */
 import pg from 'pg';
 import type {
   AppendBatch,
+  AppendOutcome,
+  ClientClaim,
   DocHead,
   EventStore,
   FieldChange,
@@ -36,7 +42,7 @@ interface LogRow {
   user: string;
   kind: LogEntry['kind'];
   reason: string | null;
-  changes: FieldChange[];
+  changes: string;
   update: Buffer;
 }
 
@@ -51,24 +57,37 @@ function toEntry(row: LogRow): LogEntry {
     user: row.user,
     kind: row.kind,
     reason: row.reason ?? undefined,
-    changes: row.changes,
+    changes: JSON.parse(row.changes) as FieldChange[],
     update: toBytes(row.update),
   };
 }
 
-function schemaDdl(s: string): string {
+function schemaDdl(name: string): string {
+  const s = `"${name}"`;
   return `
 CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.docs (
   doc text PRIMARY KEY, seq bigint NOT NULL, updated_at bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS ${s}.log (
   doc text NOT NULL, seq bigint NOT NULL, ts bigint NOT NULL, "user" text NOT NULL,
-  kind text NOT NULL, reason text, changes jsonb NOT NULL, update bytea NOT NULL,
+  kind text NOT NULL, reason text, changes text NOT NULL, update bytea NOT NULL,
   PRIMARY KEY (doc, seq));
 CREATE TABLE IF NOT EXISTS ${s}.snapshots (
   doc text NOT NULL, seq bigint NOT NULL, state bytea NOT NULL, PRIMARY KEY (doc, seq));
 CREATE TABLE IF NOT EXISTS ${s}.idempotency (
-  key text PRIMARY KEY, created_at bigint NOT NULL, response jsonb NOT NULL);
+  key text PRIMARY KEY, created_at bigint NOT NULL, response text NOT NULL);
+CREATE TABLE IF NOT EXISTS ${s}.client_owners (
+  doc text NOT NULL, client bigint NOT NULL, "user" text NOT NULL, PRIMARY KEY (doc, client));
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '${name}'
+             AND table_name = 'log' AND column_name = 'changes' AND data_type = 'jsonb') THEN
+    ALTER TABLE ${s}.log ALTER COLUMN changes TYPE text USING changes::text;
+  END IF;
+  IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '${name}'
+             AND table_name = 'idempotency' AND column_name = 'response' AND data_type = 'jsonb') THEN
+    ALTER TABLE ${s}.idempotency ALTER COLUMN response TYPE text USING response::text;
+  END IF;
+END $$;
 `;
 }
 
@@ -97,7 +116,7 @@ export class PostgresEventStore implements EventStore {
     try {
       await store.tx(async (c) => {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`concord-ddl:${schema}`]);
-        await c.query(schemaDdl(`"${schema}"`));
+        await c.query(schemaDdl(schema));
       });
     } catch (error) {
       await pool.end();
@@ -125,44 +144,86 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  async append(batches: readonly AppendBatch[]): Promise<LogEntry[][]> {
+  async append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
     const order = batches
       .map((b, i) => ({ b, i }))
       .filter(({ b }) => b.entries.length > 0)
       .sort((x, y) => (x.b.doc < y.b.doc ? -1 : x.b.doc > y.b.doc ? 1 : x.i - y.i));
-    const out: LogEntry[][] = batches.map(() => []);
+    const out: AppendOutcome[] = batches.map(() => ({ ok: true, entries: [] }));
     if (order.length === 0) return out;
     await this.tx(async (c) => {
       for (const { b, i } of order) {
-        const n = b.entries.length;
-        const last = b.entries[n - 1]!;
-        const head = await c.query<{ seq: string }>(
-          `INSERT INTO ${this.s}.docs (doc, seq, updated_at) VALUES ($1, $2, $3)
-           ON CONFLICT (doc) DO UPDATE SET seq = docs.seq + $2, updated_at = EXCLUDED.updated_at
-           RETURNING seq`,
-          [b.doc, n, last.ts],
-        );
-        const first = Number(head.rows[0]!.seq) - n + 1;
-        const written = b.entries.map((e, k) => ({ ...e, doc: b.doc, seq: first + k }));
-        await c.query(
-          `INSERT INTO ${this.s}.log (doc, seq, ts, "user", kind, reason, changes, update)
-           SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                                    $7::jsonb[], $8::bytea[])`,
-          [
-            b.doc,
-            written.map((e) => e.seq),
-            written.map((e) => e.ts),
-            written.map((e) => e.user),
-            written.map((e) => e.kind),
-            written.map((e) => e.reason ?? null),
-            written.map((e) => JSON.stringify(e.changes)),
-            written.map((e) => toBuffer(e.update)),
-          ],
-        );
-        out[i] = written;
+        await c.query('SAVEPOINT batch');
+        try {
+          out[i] = await this.appendOne(c, b);
+          await c.query(out[i]!.ok ? 'RELEASE SAVEPOINT batch' : 'ROLLBACK TO SAVEPOINT batch');
+        } catch (error) {
+          if (isConnectionError(error)) throw error;
+          await c.query('ROLLBACK TO SAVEPOINT batch');
+          out[i] = { ok: false, code: 'failed', message: (error as Error).message };
+        }
       }
     });
     return out;
+  }
+
+  private async appendOne(c: pg.PoolClient, b: AppendBatch): Promise<AppendOutcome> {
+    const n = b.entries.length;
+    const last = b.entries[n - 1]!;
+    const head = await c.query<{ seq: string }>(
+      `INSERT INTO ${this.s}.docs (doc, seq, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (doc) DO UPDATE SET seq = docs.seq + $2, updated_at = EXCLUDED.updated_at
+       RETURNING seq`,
+      [b.doc, n, last.ts],
+    );
+    const first = Number(head.rows[0]!.seq) - n + 1;
+    if (b.ifHead !== undefined && b.ifHead !== first - 1) {
+      return {
+        ok: false,
+        code: 'head_moved',
+        message: `the document moved on: version ${first - 1}, expected ${b.ifHead}`,
+      };
+    }
+    const claims = b.claims ?? [];
+    if (claims.length > 0) {
+      const clients = claims.map((x) => x.client);
+      const users = claims.map((x) => x.user);
+      const taken = await c.query<{ client: string }>(
+        `SELECT o.client FROM ${this.s}.client_owners o
+         JOIN unnest($2::bigint[], $3::text[]) AS c(client, usr) ON o.client = c.client
+         WHERE o.doc = $1 AND o."user" <> c.usr LIMIT 1`,
+        [b.doc, clients, users],
+      );
+      if (taken.rows[0]) {
+        return {
+          ok: false,
+          code: 'owner_conflict',
+          message: `client id ${taken.rows[0].client} belongs to another user`,
+        };
+      }
+      await c.query(
+        `INSERT INTO ${this.s}.client_owners (doc, client, "user")
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,
+        [b.doc, clients, users],
+      );
+    }
+    const written = b.entries.map((e, k) => ({ ...e, doc: b.doc, seq: first + k }));
+    await c.query(
+      `INSERT INTO ${this.s}.log (doc, seq, ts, "user", kind, reason, changes, update)
+       SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                                $7::text[], $8::bytea[])`,
+      [
+        b.doc,
+        written.map((e) => e.seq),
+        written.map((e) => e.ts),
+        written.map((e) => e.user),
+        written.map((e) => e.kind),
+        written.map((e) => e.reason ?? null),
+        written.map((e) => JSON.stringify(e.changes)),
+        written.map((e) => toBuffer(e.update)),
+      ],
+    );
+    return { ok: true, entries: written };
   }
 
   async load(doc: string, atSeq = Number.MAX_SAFE_INTEGER) {
@@ -180,6 +241,22 @@ export class PostgresEventStore implements EventStore {
       [doc, snapshot?.seq ?? 0, atSeq],
     );
     return { snapshot, tail: tail.rows.map(toEntry) };
+  }
+
+  async owners(doc: string): Promise<ClientClaim[]> {
+    const result = await this.pool.query<{ client: string; user: string }>(
+      `SELECT client, "user" FROM ${this.s}.client_owners WHERE doc = $1`,
+      [doc],
+    );
+    return result.rows.map((r) => ({ client: Number(r.client), user: r.user }));
+  }
+
+  async readLogBackwards(doc: string, beforeSeq: number, limit: number): Promise<LogEntry[]> {
+    const result = await this.pool.query<LogRow>(
+      `SELECT * FROM ${this.s}.log WHERE doc = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+      [doc, beforeSeq, limit],
+    );
+    return result.rows.map(toEntry);
   }
 
   async readLog(doc: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
@@ -236,11 +313,12 @@ export class PostgresEventStore implements EventStore {
   }
 
   async getIdempotent(key: string): Promise<StoredResponse | undefined> {
-    const result = await this.pool.query<{ response: StoredResponse }>(
+    const result = await this.pool.query<{ response: string }>(
       `SELECT response FROM ${this.s}.idempotency WHERE key = $1`,
       [key],
     );
-    return result.rows[0]?.response;
+    const row = result.rows[0];
+    return row ? (JSON.parse(row.response) as StoredResponse) : undefined;
   }
 
   async putIdempotent(key: string, response: StoredResponse): Promise<StoredResponse> {
@@ -272,4 +350,16 @@ export class PostgresEventStore implements EventStore {
     this.closed = true;
     await this.pool.end();
   }
+}
+
+/** Errors after which the connection (and so the transaction) is gone: fail the whole append. */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  // class 08: connection exception; 57P: operator intervention (shutdown); 53: insufficient resources
+  return (
+    typeof code !== 'string' ||
+    code.startsWith('08') ||
+    code.startsWith('57P') ||
+    code.startsWith('53')
+  );
 }

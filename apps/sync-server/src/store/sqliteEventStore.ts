@@ -6,9 +6,18 @@
  * thread's connection (WAL readers see every committed append).
  */
 import Database from 'better-sqlite3';
-import { APPEND_SQL, SqliteAppendWorker } from './sqliteAppendWorker.js';
+import {
+  APPENDER_JS,
+  SCHEMA_SQL,
+  packBatches,
+  unpackOutcomes,
+  type PackedOutcome,
+} from './sqliteAppend.js';
+import { SqliteAppendWorker } from './sqliteAppendWorker.js';
 import type {
   AppendBatch,
+  AppendOutcome,
+  ClientClaim,
   DocHead,
   EventStore,
   FieldChange,
@@ -28,14 +37,7 @@ interface LogRow {
   update: Buffer;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS docs (doc TEXT PRIMARY KEY, seq INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS log (
-  doc TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, user TEXT NOT NULL, kind TEXT NOT NULL,
-  reason TEXT, changes TEXT NOT NULL, "update" BLOB NOT NULL, PRIMARY KEY (doc, seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS snapshots (doc TEXT NOT NULL, seq INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (doc, seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, created_at INTEGER NOT NULL, response TEXT NOT NULL) WITHOUT ROWID;
-`;
+const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 function toEntry(row: LogRow): LogEntry {
   return {
@@ -46,14 +48,16 @@ function toEntry(row: LogRow): LogEntry {
     kind: row.kind,
     reason: row.reason ?? undefined,
     changes: JSON.parse(row.changes) as FieldChange[],
-    update: new Uint8Array(row.update.buffer, row.update.byteOffset, row.update.byteLength),
+    update: bytes(row.update),
   };
 }
+
+type Appender = (batches: unknown, buf: ArrayBuffer) => PackedOutcome[];
 
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly stmts;
-  private readonly appendTx: (batches: readonly AppendBatch[]) => LogEntry[][];
+  private readonly inline: Appender | undefined;
   private readonly writer: SqliteAppendWorker | undefined;
 
   /** `path` is a file path, or ':memory:' (appends then run inline: a worker cannot share it). */
@@ -62,18 +66,20 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db.exec(SCHEMA_SQL);
     const useWorker = (options.worker ?? true) && path !== ':memory:' && path !== '';
     this.writer = useWorker
       ? new SqliteAppendWorker(path, options.synchronous ?? 'FULL')
       : undefined;
+    // The same appender source the worker runs (one implementation of the append transaction).
+    this.inline = useWorker
+      ? undefined
+      : (new Function('db', `${APPENDER_JS}; return makeAppender(db);`)(this.db) as Appender);
     const db = this.db;
     this.stmts = {
       head: db.prepare<[string], { doc: string; seq: number; updated_at: number }>(
         'SELECT doc, seq, updated_at FROM docs WHERE doc = ?',
       ),
-      upsertHead: db.prepare(APPEND_SQL.upsertHead),
-      insert: db.prepare(APPEND_SQL.insert),
       snapshotAt: db.prepare<[string, number], { seq: number; state: Buffer }>(
         'SELECT seq, state FROM snapshots WHERE doc = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
       ),
@@ -82,6 +88,12 @@ export class SqliteEventStore implements EventStore {
       ),
       after: db.prepare<[string, number, number], LogRow>(
         'SELECT * FROM log WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
+      before: db.prepare<[string, number, number], LogRow>(
+        'SELECT * FROM log WHERE doc = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+      ),
+      owners: db.prepare<[string], { client: number; user: string }>(
+        'SELECT client, user FROM client_owners WHERE doc = ?',
       ),
       saveSnapshot: db.prepare(
         'INSERT OR IGNORE INTO snapshots (doc, seq, state) VALUES (?, ?, ?)',
@@ -96,53 +108,38 @@ export class SqliteEventStore implements EventStore {
         'INSERT OR IGNORE INTO idempotency (key, created_at, response) VALUES (?, ?, ?)',
       ),
     };
-    this.appendTx = db.transaction((batches: readonly AppendBatch[]) =>
-      batches.map(({ doc, entries }) => {
-        let seq = this.stmts.head.get(doc)?.seq ?? 0;
-        const written: LogEntry[] = [];
-        for (const e of entries) {
-          seq += 1;
-          this.stmts.insert.run(
-            doc,
-            seq,
-            e.ts,
-            e.user,
-            e.kind,
-            e.reason ?? null,
-            JSON.stringify(e.changes),
-            Buffer.from(e.update.buffer, e.update.byteOffset, e.update.byteLength),
-          );
-          written.push({ ...e, doc, seq });
-        }
-        const last = written.at(-1);
-        if (last) this.stmts.upsertHead.run(doc, last.seq, last.ts);
-        return written;
-      }),
-    );
   }
 
-  async append(batches: readonly AppendBatch[]): Promise<LogEntry[][]> {
-    if (!this.writer) return this.appendTx(batches);
-    const firsts = await this.writer.append(batches);
-    return batches.map(({ doc, entries }, i) =>
-      entries.map((e, j) => ({ ...e, doc, seq: (firsts[i] ?? 1) + j })),
-    );
+  /** The append worker (file databases), for tests that make it die. */
+  get appendWorker(): SqliteAppendWorker | undefined {
+    return this.writer;
+  }
+
+  async append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
+    if (this.writer) return this.writer.append(batches);
+    const packed = packBatches(batches);
+    return unpackOutcomes(batches, this.inline!(packed.batches, packed.buf));
   }
 
   async load(doc: string, atSeq = Number.MAX_SAFE_INTEGER) {
     const row = this.stmts.snapshotAt.get(doc, atSeq);
     const snapshot: Snapshot | undefined = row
-      ? {
-          seq: row.seq,
-          state: new Uint8Array(row.state.buffer, row.state.byteOffset, row.state.byteLength),
-        }
+      ? { seq: row.seq, state: bytes(row.state) }
       : undefined;
     const tail = this.stmts.range.all(doc, snapshot?.seq ?? 0, atSeq).map(toEntry);
     return { snapshot, tail };
   }
 
+  async owners(doc: string): Promise<ClientClaim[]> {
+    return this.stmts.owners.all(doc).map((r) => ({ client: r.client, user: r.user }));
+  }
+
   async readLog(doc: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
     return this.stmts.after.all(doc, afterSeq, limit).map(toEntry);
+  }
+
+  async readLogBackwards(doc: string, beforeSeq: number, limit: number): Promise<LogEntry[]> {
+    return this.stmts.before.all(doc, beforeSeq, limit).map(toEntry);
   }
 
   async saveSnapshot(doc: string, snapshot: Snapshot): Promise<void> {
@@ -171,7 +168,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async ping(): Promise<boolean> {
-    return this.db.open;
+    return this.db.open && (this.writer?.healthy ?? true);
   }
 
   async close(): Promise<void> {

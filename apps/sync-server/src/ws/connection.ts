@@ -1,45 +1,60 @@
 /**
  * One WebSocket client of one document, speaking the y-websocket protocol (plus Concord's opt-in
- * messages). Messages that arrive while the document loads are queued and handled in order.
+ * messages). Frames are decoded by protocol/messages.ts and dispatched through a handler table;
+ * updates go to the write pipeline. Frames that arrive while the document loads are queued, up to
+ * a bound (SPEC MEM4). The connection closes itself when its token expires (AUTH7).
  */
-import * as awarenessProtocol from 'y-protocols/awareness';
-import * as authProtocol from 'y-protocols/auth';
-import * as syncProtocol from 'y-protocols/sync';
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { CloseCode, MessageType, ReasonCode, encodeMessage, type DocName } from '@concord/shared';
+import { CloseCode, ReasonCode } from '@concord/shared';
 import type { Logger } from 'pino';
-import { canWrite, writeRefusal } from '../auth/permissions.js';
-import type { User } from '../auth/jwt.js';
+import type { User } from '../auth/tokens.js';
 import type { DocHub } from '../docs/docHub.js';
 import type { LiveDoc, Peer } from '../docs/liveDoc.js';
 import type { Metrics } from '../metrics.js';
+import { closeReason } from '../protocol/closeReason.js';
+import {
+  MalformedMessage,
+  readClientMessage,
+  writeAwareness,
+  writePermissionDenied,
+  writeSyncStep1,
+  writeSyncStep2,
+  type ClientMessage,
+} from '../protocol/messages.js';
+import type { WriteResult } from '../pipeline/writePipeline.js';
 
 export interface ConnectionOptions {
   readonly maxMessagesPerSecond: number;
   readonly maxBufferedBytes: number;
+  /** Frames held while the document loads (count and bytes). */
+  readonly maxQueuedMessages?: number;
+  readonly maxQueuedBytes?: number;
 }
 
 let nextId = 1;
 
-class MalformedMessage extends Error {}
+type Handlers = {
+  [K in ClientMessage['kind']]: (
+    live: LiveDoc,
+    message: Extract<ClientMessage, { kind: K }>,
+  ) => void;
+};
 
 export class Connection implements Peer {
   readonly id = nextId++;
   private live: LiveDoc | undefined;
   private readonly queue: Uint8Array[] = [];
+  private queuedBytes = 0;
   private closed = false;
-  private readonly awarenessIds = new Set<number>();
   private tokens: number;
   private lastRefill = Date.now();
+  private readonly expiry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     readonly user: User,
     readonly name: string,
-    readonly docName: DocName,
     readonly wantsExtensions: boolean,
     private readonly hub: DocHub,
     private readonly options: ConnectionOptions,
@@ -52,6 +67,10 @@ export class Connection implements Peer {
     ws.on('close', () => this.cleanup());
     ws.on('error', (err) => this.logger.debug({ err, conn: this.id }, 'socket error'));
     metrics.connections.inc();
+    const left = user.expiresAt - Date.now();
+    // Timers hold at most ~24.8 days; a token living longer is checked again then.
+    this.expiry = setTimeout(() => this.expired(), Math.max(0, Math.min(left, 2 ** 31 - 1)));
+    this.expiry.unref();
     hub.acquire(name).then(
       (live) => this.ready(live),
       (error: unknown) => {
@@ -61,33 +80,32 @@ export class Connection implements Peer {
     );
   }
 
+  private expired(): void {
+    if (Date.now() < this.user.expiresAt) {
+      const timer = setTimeout(
+        () => this.expired(),
+        Math.min(this.user.expiresAt - Date.now(), 2 ** 31 - 1),
+      );
+      timer.unref();
+      return;
+    }
+    this.close(CloseCode.sessionExpired, 'token expired; reconnect with a new token');
+  }
+
   private ready(live: LiveDoc): void {
-    if (this.closed) {
+    if (this.closed || live.destroyed) {
       this.hub.release(this.name);
+      if (!this.closed) this.close(CloseCode.tryAgainLater, 'document reloading; reconnect');
       return;
     }
     this.live = live;
     live.peers.add(this);
-    this.send(
-      encodeMessage((e) => {
-        encoding.writeVarUint(e, MessageType.sync);
-        syncProtocol.writeSyncStep1(e, live.doc);
-      }),
-    );
-    const states = live.awareness.getStates();
-    if (states.size > 0) {
-      this.send(
-        encodeMessage((e) => {
-          encoding.writeVarUint(e, MessageType.awareness);
-          encoding.writeVarUint8Array(
-            e,
-            awarenessProtocol.encodeAwarenessUpdate(live.awareness, [...states.keys()]),
-          );
-        }),
-      );
-    }
-    live.sendSavedAck(this);
-    for (const message of this.queue.splice(0)) this.handle(message);
+    this.send(writeSyncStep1(Y.encodeStateVector(live.doc)));
+    const states = live.awareness.all();
+    if (states.length > 0) this.send(writeAwareness(states));
+    this.hub.acks.send(live, this);
+    for (const message of this.queue.splice(0)) this.handle(live, message);
+    this.queuedBytes = 0;
   }
 
   private receive(data: Buffer, isBinary: boolean): void {
@@ -105,8 +123,19 @@ export class Connection implements Peer {
       return;
     }
     const message = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (this.live) this.handle(message);
-    else this.queue.push(message);
+    const live = this.live;
+    if (live) {
+      this.handle(live, message);
+      return;
+    }
+    this.queue.push(message);
+    this.queuedBytes += message.byteLength;
+    if (
+      this.queue.length > (this.options.maxQueuedMessages ?? 256) ||
+      this.queuedBytes > (this.options.maxQueuedBytes ?? 8 * 1024 * 1024)
+    ) {
+      this.close(CloseCode.tryAgainLater, 'too much sent before the document was loaded');
+    }
   }
 
   private takeToken(): boolean {
@@ -119,126 +148,105 @@ export class Connection implements Peer {
     return true;
   }
 
-  private handle(message: Uint8Array): void {
-    const live = this.live!;
+  private handle(live: LiveDoc, frame: Uint8Array): void {
+    if (this.closed || live.destroyed) return;
+    let message: ClientMessage;
     try {
-      const decoder = decoding.createDecoder(message);
-      const type = decoding.readVarUint(decoder);
-      switch (type) {
-        case MessageType.sync:
-          this.handleSync(live, decoder);
-          break;
-        case MessageType.awareness: {
-          const update = decoding.readVarUint8Array(decoder);
-          awarenessProtocol.applyAwarenessUpdate(live.awareness, update, this);
-          break;
-        }
-        case MessageType.auth:
-          break;
-        case MessageType.queryAwareness: {
-          const ids = [...live.awareness.getStates().keys()];
-          this.send(
-            encodeMessage((e) => {
-              encoding.writeVarUint(e, MessageType.awareness);
-              encoding.writeVarUint8Array(
-                e,
-                awarenessProtocol.encodeAwarenessUpdate(live.awareness, ids),
-              );
-            }),
-          );
-          break;
-        }
-        default:
-          throw new MalformedMessage(`unknown message type ${type}`);
-      }
+      message = readClientMessage(frame);
     } catch (error) {
-      this.logger.info(
-        { conn: this.id, user: this.user.id, doc: this.name, err: (error as Error).message },
-        'malformed message',
-      );
-      this.metrics.rejected.inc({ reason: ReasonCode.malformedUpdate });
-      this.close(
-        CloseCode.malformedMessage,
-        truncate(`malformed message: ${(error as Error).message}`),
-      );
-    }
-  }
-
-  private handleSync(live: LiveDoc, decoder: decoding.Decoder): void {
-    const sub = decoding.readVarUint(decoder);
-    switch (sub) {
-      case syncProtocol.messageYjsSyncStep1: {
-        const stateVector = decoding.readVarUint8Array(decoder);
-        const reply = encodeMessage((e) => {
-          encoding.writeVarUint(e, MessageType.sync);
-          syncProtocol.writeSyncStep2(e, live.doc, stateVector);
-        });
-        this.send(reply);
-        break;
-      }
-      case syncProtocol.messageYjsSyncStep2:
-      case syncProtocol.messageYjsUpdate:
-        this.handleUpdate(live, decoding.readVarUint8Array(decoder));
-        break;
-      default:
-        throw new MalformedMessage(`unknown sync message type ${sub}`);
-    }
-  }
-
-  private handleUpdate(live: LiveDoc, update: Uint8Array): void {
-    this.metrics.updatesIn.inc();
-    if (!canWrite(this.user, this.docName)) {
-      // A read-only client's sync step 2 repeats what the server has (always with its whole delete
-      // set): only an update that would change the document is a refused write.
-      if (Y.snapshotContainsUpdate(Y.snapshot(live.doc), update)) return;
-      const reason = writeRefusal(this.user, this.docName);
-      this.metrics.rejected.inc({ reason: ReasonCode.readOnly });
-      this.send(
-        encodeMessage((e) => {
-          encoding.writeVarUint(e, MessageType.auth);
-          authProtocol.writePermissionDenied(e, reason);
-        }),
-      );
-      live.sendError(this, { code: ReasonCode.readOnly, message: reason });
+      this.malformed(error instanceof MalformedMessage ? error.message : String(error));
       return;
     }
-    const started = process.hrtime.bigint();
-    live.submit(update, this.user.id, this, 'edit').then(
-      (result) => {
-        switch (result.status) {
-          case 'applied':
-            this.metrics.ackSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-            if (result.compensation)
-              this.metrics.compensated.inc({ reason: result.compensation.reason });
-            break;
-          case 'malformed':
-            this.metrics.rejected.inc({ reason: ReasonCode.malformedUpdate });
-            this.close(CloseCode.malformedMessage, truncate(result.message));
-            break;
-          case 'too_large':
-            this.metrics.rejected.inc({ reason: ReasonCode.documentTooLarge });
-            live.sendError(this, { code: ReasonCode.documentTooLarge, message: result.message });
-            break;
-          case 'unchanged':
-            break;
-        }
-      },
-      (error: unknown) => {
-        this.logger.error({ err: error, doc: this.name }, 'append failed');
-        this.metrics.rejected.inc({ reason: ReasonCode.storageFailure });
-        live.sendError(this, {
-          code: ReasonCode.storageFailure,
-          message: 'the server could not save this change; it will be retried on reconnect',
-        });
-        this.close(CloseCode.tryAgainLater, 'storage failure');
-      },
-    );
+    try {
+      (this.handlers[message.kind] as (live: LiveDoc, message: ClientMessage) => void)(
+        live,
+        message,
+      );
+    } catch (error) {
+      // A handler bug must cost this connection, never the process.
+      this.logger.error({ err: error, conn: this.id, doc: this.name }, 'message handler failed');
+      this.close(CloseCode.tryAgainLater, 'internal error; reconnect');
+    }
   }
 
-  /** Track which awareness client ids this connection controls, to clear them when it closes. */
-  noteAwareness(added: number[], removed: number[]): void {
-    for (const id of added) this.awarenessIds.add(id);
-    for (const id of removed) this.awarenessIds.delete(id);
+  private readonly handlers: Handlers = {
+    syncStep1: (live, m) => this.answerSyncStep1(live, m.stateVector),
+    syncStep2: (live, m) => this.submit(live, m.update),
+    update: (live, m) => this.submit(live, m.update),
+    awareness: (live, m) => {
+      const result = live.awareness.apply(this, m.entries);
+      if (result.changed.length > 0) {
+        const message = writeAwareness(result.changed);
+        for (const peer of live.peers) if (peer !== this) peer.send(message);
+      }
+      if (result.refused) {
+        this.metrics.refusedAwareness.inc();
+        this.hub.pipeline.sendError(this, {
+          code: ReasonCode.awarenessRefused,
+          message: result.refused,
+        });
+      }
+    },
+    auth: () => undefined,
+    queryAwareness: (live) => this.send(writeAwareness(live.awareness.all())),
+  };
+
+  /**
+   * Answer sync step 1 with what the client lacks, once the writes in flight are committed, so a
+   * fresh client is not handed content the log does not hold yet.
+   */
+  private answerSyncStep1(live: LiveDoc, stateVector: Uint8Array): void {
+    const reply = () => {
+      if (this.closed || live.destroyed) return;
+      let update: Uint8Array;
+      try {
+        update = Y.encodeStateAsUpdate(live.doc, stateVector);
+      } catch {
+        this.malformed('sync step 1 with an undecodable state vector');
+        return;
+      }
+      this.send(writeSyncStep2(update));
+    };
+    if (live.inFlight === 0) reply();
+    else void live.tail.then(reply, reply);
+  }
+
+  private submit(live: LiveDoc, update: Uint8Array): void {
+    this.metrics.updatesIn.inc();
+    const started = process.hrtime.bigint();
+    void this.hub.pipeline
+      .submitUpdate(live, update, { user: this.user, peer: this })
+      .then((result) => this.outcome(result, started))
+      .catch((error: unknown) => {
+        this.logger.error({ err: error, conn: this.id, doc: this.name }, 'write failed');
+        this.close(CloseCode.tryAgainLater, 'internal error; reconnect');
+      });
+  }
+
+  private outcome(result: WriteResult, started: bigint): void {
+    switch (result.status) {
+      case 'applied':
+        this.metrics.ackSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        return;
+      case 'refused':
+        if (result.code === ReasonCode.readOnly) this.send(writePermissionDenied(result.message));
+        if (result.code === ReasonCode.malformedUpdate) this.malformed(result.message);
+        return;
+      case 'unchanged':
+      case 'moved':
+      case 'failed':
+        // a failed append evicted the document, which closed this connection (1013)
+        return;
+    }
+  }
+
+  private malformed(why: string): void {
+    this.logger.info(
+      { conn: this.id, user: this.user.id, doc: this.name, why },
+      'malformed message',
+    );
+    this.metrics.rejected.inc({ reason: ReasonCode.malformedUpdate });
+    this.close(CloseCode.malformedMessage, `malformed message: ${why}`);
   }
 
   send(message: Uint8Array): void {
@@ -256,28 +264,29 @@ export class Connection implements Peer {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.metrics.closes.inc({ code: String(code) });
-    this.ws.close(code, reason);
+    try {
+      this.ws.close(code, closeReason(reason));
+    } catch (error) {
+      this.logger.warn({ err: error, conn: this.id }, 'close failed; terminating');
+      this.ws.terminate();
+    }
     this.cleanup();
   }
 
   private cleanup(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.expiry);
     this.metrics.connections.dec();
+    this.queue.length = 0;
     const live = this.live;
-    if (live) {
-      live.peers.delete(this);
-      if (this.awarenessIds.size > 0) {
-        awarenessProtocol.removeAwarenessStates(live.awareness, [...this.awarenessIds], null);
-      }
-      this.hub.release(this.name);
+    if (!live) return;
+    live.peers.delete(this);
+    const removed = live.awareness.removePeer(this);
+    if (removed.length > 0) {
+      const message = writeAwareness(removed);
+      for (const peer of live.peers) peer.send(message);
     }
+    this.hub.release(this.name);
   }
-}
-
-function truncate(reason: string): string {
-  // A close reason may carry at most 123 bytes.
-  return Buffer.byteLength(reason) <= 123
-    ? reason
-    : `${Buffer.from(reason).subarray(0, 120).toString()}...`;
 }

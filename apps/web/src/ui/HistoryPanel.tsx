@@ -23,7 +23,7 @@ export function HistoryPanel({
   const load = useCallback(async () => {
     try {
       const res = await workspace.api.history(session.name);
-      setEntries([...res.entries].reverse());
+      setEntries(res.entries); // newest first, as the server pages them
       setError(undefined);
     } catch (e) {
       setError(

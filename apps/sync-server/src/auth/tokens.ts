@@ -1,0 +1,99 @@
+/**
+ * Access tokens: HS256 JSON Web Tokens signed with AUTH_SECRET, verified with `jose` (SPEC AUTH6).
+ * A token must carry `sub` (a user id, which is also a profile id: NAME1), `role` and `exp`; `name`
+ * is optional display text, cleaned of control characters and cut to 100 characters.
+ */
+import { SignJWT, errors, jwtVerify } from 'jose';
+import { DOC_ID_PATTERN } from '@concord/shared';
+
+export const ROLES = ['viewer', 'editor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who acts, as far as permissions care. */
+export interface Principal {
+  readonly id: string;
+  readonly role: Role;
+}
+
+export interface User extends Principal {
+  readonly name: string;
+  /** When the token that authenticated this user expires (ms since the epoch). */
+  readonly expiresAt: number;
+}
+
+export type VerifyResult = { ok: true; user: User } | { ok: false; error: string };
+
+const MAX_NAME = 100;
+
+export class Tokens {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string) {
+    if (secret.length < 16) throw new Error('AUTH_SECRET must be at least 16 characters');
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async sign(
+    claims: { sub: string; role: Role; name?: string },
+    ttlSeconds = 7 * 86_400,
+  ): Promise<string> {
+    return new SignJWT({ role: claims.role, ...(claims.name ? { name: claims.name } : {}) })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(claims.sub)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .sign(this.key);
+  }
+
+  async verify(token: string | null | undefined): Promise<VerifyResult> {
+    if (!token) return { ok: false, error: 'missing token' };
+    if (token.length > 4_096) return { ok: false, error: 'token too long' };
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (error) {
+      return { ok: false, error: reasonOf(error) };
+    }
+    const { sub, role, name, exp } = payload as Record<string, unknown>;
+    if (typeof sub !== 'string' || !DOC_ID_PATTERN.test(sub))
+      return {
+        ok: false,
+        error: 'token subject (sub) must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"',
+      };
+    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role))
+      return { ok: false, error: 'token role must be viewer, editor or admin' };
+    return {
+      ok: true,
+      user: {
+        id: sub,
+        role: role as Role,
+        name: cleanName(typeof name === 'string' ? name : '') || sub,
+        expiresAt: (exp as number) * 1000,
+      },
+    };
+  }
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'token expired';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad token signature';
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return 'unsupported token algorithm (HS256 required)';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'exp') return 'token must carry an expiry (exp)';
+    if (error.claim === 'nbf') return 'token not yet valid';
+    return `token claim "${error.claim}" is invalid: ${error.reason}`;
+  }
+  return 'malformed token';
+}
+
+/** Display names: no control characters, at most 100 characters. */
+export function cleanName(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return [...text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '').trim()]
+    .slice(0, MAX_NAME)
+    .join('');
+}

@@ -1,0 +1,95 @@
+/**
+ * The HTTP server: Fastify with schema validation (zod), rate limits per user or address (also on
+ * WebSocket upgrades), body limits, the API routes, the WebSocket endpoint and the web app's
+ * files. Every expected failure is a JSON `{error}` with its status; anything unexpected is a 500
+ * that is logged and reveals nothing (SPEC CRASH1, LIM2).
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
+import {
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { ConnectionOptions } from '../ws/connection.js';
+import { wsRoute } from '../ws/wsRoute.js';
+import { HttpError, sendJson, type HttpContext } from './context.js';
+import { authRoutes } from './routes/auth.js';
+import { docRoutes } from './routes/docs.js';
+import { healthRoutes } from './routes/health.js';
+import { historyRoutes } from './routes/history.js';
+import { syncRoutes } from './routes/sync.js';
+import { registerStatic } from './staticFiles.js';
+
+export interface AppOptions {
+  readonly webDist: string | undefined;
+  readonly maxFrameBytes: number;
+  /** Requests (and WebSocket upgrades) per minute per user, or per address when signed out. */
+  readonly rateLimitPerMinute: number;
+  readonly connection: ConnectionOptions;
+}
+
+export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    // Document names are short; a longer path segment is not a request of ours.
+    routerOptions: { maxParamLength: 256 },
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('user', undefined);
+  app.setErrorHandler((error, req, reply) => {
+    if (error instanceof HttpError)
+      return sendJson(reply, error.status, { error: error.message, ...error.extra });
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      return sendJson(reply, 400, {
+        error: 'invalid request',
+        issues: error.validation.map((v) => ({
+          field: v.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+          code: v.keyword,
+          message: v.message ?? 'invalid',
+        })),
+      });
+    }
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return sendJson(reply, status, { error: (error as Error).message });
+    }
+    ctx.logger.error({ err: error, url: req.url }, 'request failed');
+    return sendJson(reply, 500, { error: 'internal error' });
+  });
+
+  await app.register(rateLimit, {
+    global: true,
+    max: options.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // After authentication, so a signed-in user is limited as a user wherever they connect from.
+    hook: 'preHandler',
+    keyGenerator: (req) => (req.user ? `user:${req.user.id}` : `ip:${req.ip}`),
+    errorResponseBuilder: (_req, context) =>
+      new HttpError(
+        429,
+        `too many requests: at most ${context.max} per minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
+      ),
+  });
+  await app.register(websocket, {
+    options: { maxPayload: options.maxFrameBytes, perMessageDeflate: false },
+    errorHandler: (error, socket) => {
+      ctx.logger.debug({ err: error }, 'WebSocket error');
+      socket.terminate();
+    },
+  });
+
+  healthRoutes(app, ctx);
+  authRoutes(app, ctx);
+  docRoutes(app, ctx);
+  historyRoutes(app, ctx);
+  syncRoutes(app, ctx);
+  const files = await registerStatic(app, options.webDist);
+  wsRoute(app, { ...ctx, options: options.connection, files });
+  return app;
+}

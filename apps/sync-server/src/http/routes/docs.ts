@@ -1,0 +1,236 @@
+/**
+ * Documents over HTTP: read (now or at a version), patch, restore, list. Writes go through the
+ * same write pipeline as WebSocket updates, as edits by the document's server client id that name
+ * the user (SPEC HTTP1–HTTP7).
+ */
+import * as Y from 'yjs';
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  applyPatch,
+  checkPatch,
+  documentKinds,
+  fieldsOf,
+  materialize,
+  validateDocument,
+  type DocumentKind,
+  type Patch,
+} from '@concord/shared';
+import { canRead, canWrite, writeRefusal } from '../../auth/permissions.js';
+import type { User } from '../../auth/tokens.js';
+import type { LiveDoc } from '../../docs/liveDoc.js';
+import type { StoredResponse } from '../../store/eventStore.js';
+import { patchToReach } from '../docPatch.js';
+import {
+  HttpError,
+  authenticate,
+  docNameOf,
+  parseEtag,
+  sendJson,
+  userOf,
+  type HttpContext,
+} from '../context.js';
+import { Idempotency } from '../idempotency.js';
+
+const docParams = z.object({ name: z.string().min(1).max(200) });
+const version = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export function docRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const { hub } = ctx;
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const idempotency = new Idempotency(hub.store);
+  const auth = authenticate(ctx);
+  const kindOf = (name: { kind: keyof typeof documentKinds }): DocumentKind<object> =>
+    documentKinds[name.kind];
+
+  r.get(
+    '/api/docs',
+    {
+      preValidation: auth,
+      schema: { querystring: z.object({ kind: z.enum(['product', 'profile']).optional() }) },
+    },
+    async (req, reply) => {
+      const heads = await hub.store.listDocs(req.query.kind ? `${req.query.kind}:` : '');
+      return sendJson(
+        reply,
+        200,
+        heads.map((h) => ({ doc: h.doc, version: h.seq, updatedAt: h.updatedAt })),
+      );
+    },
+  );
+
+  r.get(
+    '/api/docs/:name',
+    {
+      preValidation: auth,
+      schema: { params: docParams, querystring: z.object({ at: version.optional() }) },
+    },
+    async (req, reply) => {
+      const user = userOf(req);
+      const { name, docName } = docNameOf(req.params.name);
+      if (!canRead(user, docName)) throw new HttpError(403, 'not allowed to read this document');
+      const at = req.query.at;
+      if (at !== undefined) {
+        const head = await hub.store.head(name);
+        if (!head || at > head.seq)
+          throw new HttpError(404, `version ${at} does not exist (latest is ${head?.seq ?? 0})`);
+        const doc = await hub.docAt(name, at);
+        const json = materialize(doc, kindOf(docName), docName.id);
+        doc.destroy();
+        return sendJson(reply, 200, json, { etag: `"${at}"` });
+      }
+      const cached = await ctx.readCache?.get(name).catch(() => undefined);
+      if (cached) return sendJson(reply, 200, cached.json, { etag: `"${cached.version}"` });
+      const found = await hub.withExisting(name, async (live) => {
+        await live.settled();
+        if (live.isNew) return undefined;
+        return { json: live.json(), version: live.version };
+      });
+      if (!found) throw new HttpError(404, `${name} has never been written`);
+      void ctx.readCache?.put(name, found.version, found.json).catch(() => undefined);
+      return sendJson(reply, 200, found.json, { etag: `"${found.version}"` });
+    },
+  );
+
+  const respond = (
+    reply: Parameters<typeof sendJson>[0],
+    result: { response: StoredResponse; replayed: boolean },
+  ) =>
+    reply
+      .code(result.response.status)
+      .headers({
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        ...result.response.headers,
+        ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}),
+      })
+      .send(result.response.body);
+
+  r.patch(
+    '/api/docs/:name',
+    { preValidation: auth, schema: { params: docParams } },
+    async (req, reply) => {
+      const user = userOf(req);
+      const { name, docName } = docNameOf(req.params.name);
+      if (!canWrite(user, docName)) throw new HttpError(403, writeRefusal(user, docName));
+      const ifMatch = ifMatchOf(req.headers['if-match']);
+      const checked = checkPatch(kindOf(docName), req.body);
+      if (!checked.ok)
+        return sendJson(reply, 400, { error: 'invalid patch', issues: checked.issues });
+      const key = Idempotency.key(user.id, `PATCH ${name}`, req.headers['idempotency-key']);
+      const result = await idempotency.run(key, () =>
+        write(user, name, kindOf(docName), docName.id, ifMatch, 'patch', async () => checked.value),
+      );
+      return respond(reply, result);
+    },
+  );
+
+  r.post(
+    '/api/docs/:name/restore',
+    {
+      preValidation: auth,
+      schema: { params: docParams, body: z.object({ version }).strict() },
+    },
+    async (req, reply) => {
+      const user = userOf(req);
+      const { name, docName } = docNameOf(req.params.name);
+      if (!canWrite(user, docName)) throw new HttpError(403, writeRefusal(user, docName));
+      const target = req.body.version;
+      const head = await hub.store.head(name);
+      if (!head || target > head.seq) throw new HttpError(404, `version ${target} does not exist`);
+      const ifMatch = ifMatchOf(req.headers['if-match']);
+      const kind = kindOf(docName);
+      const key = Idempotency.key(user.id, `RESTORE ${name}`, req.headers['idempotency-key']);
+      const result = await idempotency.run(key, () =>
+        write(user, name, kind, docName.id, ifMatch, 'restore', async (live) => {
+          const old = await hub.docAt(name, target);
+          const json = materialize(old, kind, docName.id);
+          old.destroy();
+          return patchToReach(kind, live.json(), json);
+        }),
+      );
+      return respond(reply, result);
+    },
+  );
+
+  /**
+   * A server-side edit: wait until this copy holds the whole log and nothing is in flight, check
+   * If-Match, dry-run the patch on a copy (invalid input changes nothing: 400 per field), then
+   * submit it to the pipeline, conditional on the version when If-Match was given.
+   */
+  async function write(
+    user: User,
+    name: string,
+    kind: DocumentKind<object>,
+    id: string,
+    ifMatch: number | undefined,
+    entryKind: 'patch' | 'restore',
+    makePatch: (live: LiveDoc) => Promise<Patch>,
+  ): Promise<StoredResponse> {
+    return hub.with(name, async (live) => {
+      await quiesce(live);
+      if (ifMatch !== undefined && ifMatch !== live.version) return moved(live, ifMatch);
+      const patch = await makePatch(live);
+      await quiesce(live);
+      if (ifMatch !== undefined && ifMatch !== live.version) return moved(live, ifMatch);
+      const ctxEdit = { clock: live.clock, writer: user.id };
+      const probe = new Y.Doc();
+      Y.applyUpdate(probe, Y.encodeStateAsUpdate(live.doc));
+      applyPatch(probe, kind, patch, ctxEdit);
+      const checked = validateDocument(kind, materialize(probe, kind, id));
+      probe.destroy();
+      if (!checked.ok) {
+        // Only the fields this patch sets are its problem; others are compensated on the way.
+        const touched = new Set(Object.keys(patch));
+        const issues = checked.issues.filter((i) => touched.has(fieldsOf([i])[0] ?? ''));
+        if (issues.length > 0) return json(400, { error: 'invalid document', issues });
+      }
+      const result = await hub.pipeline.submitEdit(
+        live,
+        (origin) => applyPatch(live.doc, kind, patch, ctxEdit, origin),
+        user,
+        entryKind,
+        ifMatch,
+      );
+      switch (result.status) {
+        case 'applied':
+          ctx.metrics.updatesIn.inc();
+          return json(200, live.json(), { etag: `"${live.version}"` });
+        case 'unchanged':
+          return json(200, live.json(), { etag: `"${live.version}"` });
+        case 'moved':
+          return moved(live, ifMatch ?? 0);
+        case 'refused':
+          return json(400, { error: result.message, code: result.code });
+        case 'failed':
+          return json(503, { error: 'the server could not save this change; try again' });
+      }
+    });
+  }
+
+  /** Bring the copy to the log head (scale-out) and let local writes in flight commit. */
+  async function quiesce(live: LiveDoc): Promise<void> {
+    if (hub.fanOut.shared) await hub.follower.upToHead(live);
+    for (let i = 0; live.inFlight > 0 && i < 20; i++) await live.settled();
+  }
+}
+
+function ifMatchOf(header: string | string[] | undefined): number | undefined {
+  if (Array.isArray(header)) throw new HttpError(400, 'send one If-Match');
+  const value = parseEtag(header);
+  if (Number.isNaN(value)) throw new HttpError(400, 'If-Match must be a version ETag such as "12"');
+  return value;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): StoredResponse {
+  return { status, body: JSON.stringify(body), headers };
+}
+
+function moved(live: LiveDoc, ifMatch: number): StoredResponse {
+  return json(
+    412,
+    { error: `version moved: If-Match ${ifMatch}, current ${live.version}`, version: live.version },
+    { etag: `"${live.version}"` },
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * Validate stage: the document after an edit is checked against its kind's schema; fields left
+ * invalid are compensated — brought back to valid values by a server edit that is logged right
+ * after the one that broke them (SPEC COMP1–COMP6; the repair rules are `@concord/shared`'s).
+ */
+import {
+  META_MAP,
+  Origin,
+  SERVER_IDENTITY,
+  compensate,
+  describeIssues,
+  fieldsOf,
+  readField,
+  validateDocument,
+} from '@concord/shared';
+import type { LiveDoc } from '../docs/liveDoc.js';
+import { applyCaptured, type Applied } from './apply.js';
+
+export interface Violation {
+  readonly reason: 'invalid_document';
+  readonly fields: string[];
+  readonly message: string;
+}
+
+export interface Validated {
+  /** The document's JSON right after the edit. */
+  readonly after: Record<string, unknown>;
+  /** What was invalid, if anything. */
+  readonly violation: Violation | undefined;
+  /** The compensating edit, when one was needed. */
+  readonly compensation: Applied | undefined;
+  /** The document's JSON after compensation (`after` when none was needed). */
+  readonly final: Record<string, unknown>;
+}
+
+/** `before` with the fields in `changed` read again from the document. */
+export function reread(
+  live: LiveDoc,
+  before: Record<string, unknown>,
+  changed: ReadonlySet<string>,
+): Record<string, unknown> {
+  if (changed.has(META_MAP)) return live.json();
+  const after = { ...before };
+  for (const field of changed) after[field] = readField(live.doc, live.kind, field);
+  return after;
+}
+
+/**
+ * Check `live` after an edit that touched `changed` (everything when undefined), compensate what
+ * is invalid, and move `live.lastValid` on.
+ */
+export function validateAndCompensate(
+  live: LiveDoc,
+  before: Record<string, unknown>,
+  changed: ReadonlySet<string> | undefined,
+): Validated {
+  const after = changed ? reread(live, before, changed) : live.json();
+  const result = validateDocument(live.kind, after);
+  if (result.ok) {
+    live.lastValid = after;
+    return { after, violation: undefined, compensation: undefined, final: after };
+  }
+  const fields = fieldsOf(result.issues);
+  const violation: Violation = {
+    reason: 'invalid_document',
+    fields,
+    message: describeIssues(result.issues),
+  };
+  const { applied } = applyCaptured(
+    live,
+    (origin) =>
+      compensate(
+        live.doc,
+        live.kind,
+        live.lastValid,
+        after,
+        fields,
+        live.clock,
+        SERVER_IDENTITY,
+        origin,
+      ),
+    Origin.server,
+  );
+  const final = live.json();
+  // Compensation is total (SPEC COMP5): the result is valid, so it is the new last valid state.
+  if (validateDocument(live.kind, final).ok) live.lastValid = final;
+  return { after, violation, compensation: applied, final };
+}

@@ -1,0 +1,388 @@
+/**
+ * The server's write path, top to bottom (SPEC PIPE1). Every change to a loaded document goes
+ * through here, in this order; each stage returns a typed result and none reaches back:
+ *
+ *   1 decode        protocol/messages.ts turned the frame into an update (the connection did)
+ *   2 authorize     may this user write this document? (auth/permissions.ts)
+ *   3 inspect       what would the update add, where, under which client ids? (inspect.ts)
+ *   4 identity      new structs only under the writer's own client ids (identity.ts)
+ *   5 structure     known fields, own slots naming the writer, bounded clocks (structure.ts)
+ *   6 apply         into the Y.Doc, capturing exactly what was integrated (apply.ts)
+ *   7 validate      schema check; invalid fields compensated (validate.ts)
+ *   8 persist       group commit to the event store (docs/groupCommitter.ts)
+ *   9 acknowledge   savedAck to the writer at once, to others soon after (docs/acks.ts)
+ *  10 broadcast     one merged update per peer, and to other instances (fanout/)
+ *
+ * Stages 1–7 run synchronously, so no other write interleaves with them; broadcasting after the
+ * commit means no connection ever receives content the log does not hold. Server-side edits (HTTP
+ * patches, restores) enter at stage 6 under the document's own server client id; entries
+ * committed by other instances enter at stage 6 too (`applyRemote`) and are validated again.
+ */
+import * as Y from 'yjs';
+import { Origin, ReasonCode, SERVER_IDENTITY, type ErrorEvent, type Reason } from '@concord/shared';
+import type { Logger } from 'pino';
+import { canWrite, writeRefusal } from '../auth/permissions.js';
+import type { Principal } from '../auth/tokens.js';
+import type { AckPolicy } from '../docs/acks.js';
+import { diffFields } from '../docs/changes.js';
+import type { GroupCommitter } from '../docs/groupCommitter.js';
+import type { LiveDoc, Peer } from '../docs/liveDoc.js';
+import type { FanOut } from '../fanout/fanOut.js';
+import type { Metrics } from '../metrics.js';
+import { writeError, writeUpdate } from '../protocol/messages.js';
+import type { ClientClaim, EntryKind, LogEntry, NewEntry } from '../store/eventStore.js';
+import { applyCaptured } from './apply.js';
+import { inspectUpdate } from './inspect.js';
+import { checkStructure } from './structure.js';
+import { reread, validateAndCompensate, type Violation } from './validate.js';
+
+/** Who writes: the user from the session, and the connection when the write came over one. */
+export interface Writer {
+  readonly user: Principal;
+  readonly peer?: Peer;
+}
+
+export type WriteResult =
+  | {
+      readonly status: 'applied';
+      readonly entries: LogEntry[];
+      readonly compensated: Violation | undefined;
+    }
+  | { readonly status: 'unchanged' }
+  | {
+      readonly status: 'refused';
+      readonly code: Reason;
+      readonly message: string;
+      readonly clients?: number[];
+    }
+  | { readonly status: 'moved'; readonly version: number }
+  | { readonly status: 'failed'; readonly message: string };
+
+export interface PipelineOptions {
+  readonly maxSkewMs: number;
+  readonly maxDocBytes: number;
+}
+
+export interface PipelineDeps {
+  readonly committer: GroupCommitter;
+  readonly acks: AckPolicy;
+  readonly fanOut: FanOut;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** After entries were committed here: change events, compaction (the hub). */
+  readonly committed: (live: LiveDoc, entries: readonly LogEntry[]) => void;
+  /** Drop a document whose memory ran ahead of its log (a failed or refused append). */
+  readonly evict: (live: LiveDoc, why: string) => void;
+}
+
+interface Outgoing {
+  updates: Uint8Array[];
+  /** Connections whose own updates these are (they need not receive them back). */
+  writers: Set<Peer | undefined>;
+}
+
+export class WritePipeline {
+  private readonly outgoing = new Map<LiveDoc, Outgoing>();
+  private flushScheduled = false;
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly options: PipelineOptions,
+  ) {}
+
+  /** A Yjs update from a client: stages 2–10. */
+  submitUpdate(live: LiveDoc, update: Uint8Array, writer: Writer): Promise<WriteResult> {
+    // 2 authorize
+    if (!canWrite(writer.user, live.docName)) {
+      // A read-only client's sync step 2 repeats what the server has (with its whole delete set):
+      // only an update that would change the document is a refused write.
+      if (Y.snapshotContainsUpdate(Y.snapshot(live.doc), update))
+        return done({ status: 'unchanged' });
+      return done(
+        this.refuse(writer, ReasonCode.readOnly, writeRefusal(writer.user, live.docName)),
+      );
+    }
+    if (live.bytes + update.byteLength > this.options.maxDocBytes) {
+      // The bound over-counts (deleted content shrinks a document): measure before refusing.
+      live.bytes = Y.encodeStateAsUpdate(live.doc).byteLength;
+      if (live.bytes + update.byteLength > this.options.maxDocBytes) {
+        return done(
+          this.refuse(
+            writer,
+            ReasonCode.documentTooLarge,
+            `the document would exceed ${this.options.maxDocBytes} bytes`,
+          ),
+        );
+      }
+    }
+    // 3 inspect
+    const inspection = inspectUpdate(live.doc, live.typeNames, update);
+    if (!inspection.ok) {
+      const code =
+        inspection.code === 'missing_dependencies'
+          ? ReasonCode.missingDependencies
+          : ReasonCode.malformedUpdate;
+      return done(this.refuse(writer, code, inspection.message));
+    }
+    // 4 identity
+    const foreign = live.owners.foreign(inspection.newClients, writer.user.id);
+    if (foreign.length > 0) {
+      return done(
+        this.refuse(
+          writer,
+          ReasonCode.forgedIdentity,
+          `the update writes under Yjs client id ${foreign.slice(0, 3).join(', ')}, which belongs to another user`,
+          foreign,
+        ),
+      );
+    }
+    // 5 structure
+    const problem = checkStructure(
+      {
+        kind: live.kind,
+        user: writer.user.id,
+        nowMs: this.deps.now(),
+        maxSkewMs: this.options.maxSkewMs,
+      },
+      inspection.rootNames,
+      inspection.items,
+    );
+    if (problem) return done(this.refuse(writer, problem.code, problem.message));
+    live.owners.claim(inspection.newClients, writer.user.id);
+    const claims = live.owners.toPersist(inspection.newClients);
+    // 6–10
+    return this.commitEdit(
+      live,
+      (origin) => Y.applyUpdate(live.doc, update, origin),
+      writer,
+      'edit',
+      claims,
+    );
+  }
+
+  /**
+   * A server-side edit (HTTP patch, restore) by `user`: stages 6–10, under the document's own
+   * server client id. With `ifHead`, it is committed only if the log is still at that version.
+   */
+  submitEdit(
+    live: LiveDoc,
+    edit: (origin: unknown) => void,
+    user: Principal,
+    kind: EntryKind,
+    ifHead?: number,
+  ): Promise<WriteResult> {
+    const claims = live.owners.toPersist([live.doc.clientID]);
+    return this.commitEdit(live, edit, { user }, kind, claims, ifHead);
+  }
+
+  private commitEdit(
+    live: LiveDoc,
+    edit: (origin: unknown) => void,
+    writer: Writer,
+    kind: EntryKind,
+    claims: readonly ClientClaim[],
+    ifHead?: number,
+  ): Promise<WriteResult> {
+    const before = live.lastValid;
+    // 6 apply
+    const { applied, error } = applyCaptured(live, edit, writer.peer ?? Origin.server);
+    if (!applied) {
+      return done(
+        error
+          ? this.refuse(writer, ReasonCode.malformedUpdate, error.message)
+          : { status: 'unchanged' },
+      );
+    }
+    if (error)
+      this.deps.logger.warn({ err: error, doc: live.name }, 'an update applied only in part');
+    // 7 validate
+    const checked = validateAndCompensate(live, before, applied.changed);
+    const ts = this.deps.now();
+    const entries: NewEntry[] = [
+      {
+        update: applied.update,
+        user: writer.user.id,
+        ts,
+        kind,
+        changes: diffFields(before, checked.after, applied.changed),
+      },
+    ];
+    if (checked.compensation && checked.violation) {
+      entries.push({
+        update: checked.compensation.update,
+        user: SERVER_IDENTITY,
+        ts,
+        kind: 'compensation',
+        reason: checked.violation.reason,
+        changes: diffFields(checked.after, checked.final),
+      });
+    }
+    live.bytes += entries.reduce((n, e) => n + e.update.byteLength, 0);
+    // 8 persist
+    const clocks = [...applied.clocks, ...(checked.compensation?.clocks ?? [])];
+    return this.persist(live, entries, claims, clocks, writer.peer, ifHead).then((result) => {
+      if (result.status === 'applied' && checked.violation) {
+        this.deps.metrics.compensated.inc({ reason: checked.violation.reason });
+        if (writer.peer) {
+          this.sendError(writer.peer, {
+            code: ReasonCode.invalidDocument,
+            message: checked.violation.message,
+            fields: checked.violation.fields,
+            ...(result.entries[1] ? { compensationSeq: result.entries[1].seq } : {}),
+          });
+        }
+        return { ...result, compensated: checked.violation };
+      }
+      return result;
+    });
+  }
+
+  private persist(
+    live: LiveDoc,
+    entries: readonly NewEntry[],
+    claims: readonly ClientClaim[],
+    clocks: readonly (readonly [number, number])[],
+    writer: Peer | undefined,
+    ifHead: number | undefined,
+  ): Promise<WriteResult> {
+    live.inFlight += 1;
+    const committed = this.deps.committer
+      .enqueue({ doc: live.name, entries, claims, ...(ifHead !== undefined ? { ifHead } : {}) })
+      .then(
+        (outcome): WriteResult => {
+          live.inFlight -= 1;
+          if (!outcome.ok) {
+            // The document in memory holds what the log refused: rebuild it from the log.
+            this.deps.evict(live, `append refused (${outcome.code}): ${outcome.message}`);
+            return outcome.code === 'head_moved'
+              ? { status: 'moved', version: live.version }
+              : { status: 'failed', message: outcome.message };
+          }
+          const written = outcome.entries;
+          for (const e of written) {
+            live.committed.add(e.seq);
+            if (e.seq > live.ownHighestSeq) live.ownHighestSeq = e.seq;
+          }
+          live.markSaved(clocks);
+          live.sinceSnapshot += written.length;
+          // 9 + 10 at the end of this turn, for every commit of the turn at once; a compensation
+          // is the server's, so it reaches the writer too.
+          this.queue(live, [written[0]!.update], writer);
+          if (written.length > 1)
+            this.queue(
+              live,
+              written.slice(1).map((e) => e.update),
+              undefined,
+            );
+          this.deps.fanOut.publish(written);
+          this.deps.committed(live, written);
+          return { status: 'applied', entries: written, compensated: undefined };
+        },
+        (error: unknown): WriteResult => {
+          live.inFlight -= 1;
+          this.deps.evict(live, `append failed: ${(error as Error).message}`);
+          return { status: 'failed', message: 'the server could not save this change' };
+        },
+      );
+    live.tail = committed;
+    return committed;
+  }
+
+  /**
+   * An entry committed by another instance: apply, broadcast to this instance's connections,
+   * acknowledge (it is committed). When it leaves the document invalid, the instance that
+   * committed the later of the conflicting entries compensates (SPEC SO6): this one, if it has
+   * committed an entry after `seq`.
+   */
+  applyRemote(live: LiveDoc, seq: number, update: Uint8Array): boolean {
+    if (live.committed.has(seq)) return false;
+    const { applied } = applyCaptured(
+      live,
+      (origin) => Y.applyUpdate(live.doc, update, origin),
+      Origin.storage,
+    );
+    live.committed.add(seq);
+    live.markSaved(Y.parseUpdateMeta(update).to);
+    if (!applied) {
+      this.queue(live, [], undefined);
+      return true;
+    }
+    live.bytes += applied.update.byteLength;
+    this.queue(live, [applied.update], undefined);
+    const after = reread(live, live.lastValid, applied.changed);
+    if (live.kind.schema.safeParse(after).success) live.lastValid = after;
+    else if (live.ownHighestSeq > seq) this.compensateMerged(live);
+    return true;
+  }
+
+  /** Compensate a document that became invalid by merging entries of several instances. */
+  private compensateMerged(live: LiveDoc): void {
+    const checked = validateAndCompensate(live, live.lastValid, undefined);
+    if (!checked.compensation || !checked.violation) return;
+    this.deps.metrics.compensated.inc({ reason: 'merge' });
+    const entry: NewEntry = {
+      update: checked.compensation.update,
+      user: SERVER_IDENTITY,
+      ts: this.deps.now(),
+      kind: 'compensation',
+      reason: checked.violation.reason,
+      changes: diffFields(checked.after, checked.final),
+    };
+    live.bytes += entry.update.byteLength;
+    const claims = live.owners.toPersist([live.doc.clientID]);
+    void this.persist(live, [entry], claims, checked.compensation.clocks, undefined, undefined);
+  }
+
+  /** Queue updates for broadcast and the document for acknowledgement at the end of this turn. */
+  private queue(live: LiveDoc, updates: readonly Uint8Array[], writer: Peer | undefined): void {
+    let out = this.outgoing.get(live);
+    if (!out) this.outgoing.set(live, (out = { updates: [], writers: new Set() }));
+    out.updates.push(...updates);
+    out.writers.add(writer);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const batch = [...this.outgoing];
+    this.outgoing.clear();
+    for (const [live, out] of batch) {
+      if (live.destroyed) continue;
+      // 10 broadcast: one merged message; a connection that wrote all of it gets nothing back.
+      if (out.updates.length > 0 && live.peers.size > 0) {
+        const merged = out.updates.length === 1 ? out.updates[0]! : Y.mergeUpdates(out.updates);
+        const message = writeUpdate(merged);
+        const only = out.writers.size === 1 ? [...out.writers][0] : undefined;
+        let sent = 0;
+        for (const peer of live.peers) {
+          if (peer === only) continue;
+          peer.send(message);
+          sent += 1;
+        }
+        this.deps.metrics.updatesOut.inc(sent);
+      }
+      // 9 acknowledge
+      const writers: Peer[] = [];
+      for (const w of out.writers) if (w) writers.push(w);
+      this.deps.acks.committed(live, writers);
+    }
+  };
+
+  private refuse(writer: Writer, code: Reason, message: string, clients?: number[]): WriteResult {
+    this.deps.metrics.rejected.inc({ reason: code });
+    if (writer.peer)
+      this.sendError(writer.peer, { code, message, ...(clients ? { clients } : {}) });
+    return { status: 'refused', code, message, ...(clients ? { clients } : {}) };
+  }
+
+  sendError(peer: Peer, event: ErrorEvent): void {
+    if (peer.wantsExtensions) peer.send(writeError(event));
+  }
+}
+
+function done(result: WriteResult): Promise<WriteResult> {
+  return Promise.resolve(result);
+}

@@ -1,0 +1,96 @@
+/**
+ * The WebSocket endpoint, `/<docName>?token=<jwt>[&concord=1]` (PROTOCOL.md). Upgrades run
+ * through Fastify's request lifecycle, so rate limits apply to them as to any request; the token
+ * is verified before the upgrade completes, and name, token and permission failures close the
+ * socket with a named code before any document data is sent. Nothing a client sends here can
+ * throw out of the handler (SPEC CRASH1).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { CloseCode, EXTENSION_PARAM, EXTENSION_VERSION, parseDocName } from '@concord/shared';
+import type { Logger } from 'pino';
+import { canRead } from '../auth/permissions.js';
+import type { Tokens, VerifyResult } from '../auth/tokens.js';
+import type { DocHub } from '../docs/docHub.js';
+import type { FileHandler } from '../http/staticFiles.js';
+import type { Metrics } from '../metrics.js';
+import { closeReason } from '../protocol/closeReason.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+
+export interface WsRouteDeps {
+  readonly hub: DocHub;
+  readonly tokens: Tokens;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly options: ConnectionOptions;
+  /** Serves the plain-HTTP GETs of single-segment paths (the app's files). */
+  readonly files: FileHandler;
+}
+
+const verified = new WeakMap<FastifyRequest, VerifyResult>();
+
+export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
+  const { hub, tokens, metrics, logger } = deps;
+
+  function refuse(ws: WebSocket, code: number, reason: string): void {
+    metrics.closes.inc({ code: String(code) });
+    ws.close(code, closeReason(reason));
+  }
+
+  app.route<{ Params: { name: string } }>({
+    method: 'GET',
+    url: '/:name',
+    preValidation: async (req) => {
+      if (!req.ws) return;
+      const token = new URL(req.url, 'http://localhost').searchParams.get('token');
+      const result = await tokens.verify(token);
+      verified.set(req, result);
+      if (result.ok) req.user = result.user; // rate limits count per user
+    },
+    handler: (req, reply) => deps.files(req, reply, req.params.name),
+    wsHandler: (ws, req) => {
+      try {
+        const name = req.params.name;
+        const parsed = parseDocName(name);
+        if (!parsed.ok) return refuse(ws, CloseCode.invalidDocName, parsed.error);
+        const auth = verified.get(req) ?? { ok: false, error: 'missing token' };
+        if (!auth.ok) return refuse(ws, CloseCode.unauthorized, auth.error);
+        if (!canRead(auth.user, parsed.name))
+          return refuse(ws, CloseCode.forbidden, 'not allowed to read this document');
+        const query = new URL(req.url, 'http://localhost').searchParams;
+        const extensions = query.get(EXTENSION_PARAM) === EXTENSION_VERSION;
+        new Connection(
+          ws,
+          auth.user,
+          `${parsed.name.kind}:${parsed.name.id}`,
+          extensions,
+          hub,
+          deps.options,
+          metrics,
+          logger,
+        );
+      } catch (error) {
+        logger.error({ err: error }, 'WebSocket setup failed');
+        ws.terminate();
+      }
+    },
+  });
+}
+
+/** Ping every 30 s; drop sockets that did not answer the previous ping. */
+export function heartbeat(clients: Set<WebSocket>): () => void {
+  const alive = new WeakMap<WebSocket, boolean>();
+  const timer = setInterval(() => {
+    for (const ws of clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      if (!alive.has(ws)) ws.on('pong', () => alive.set(ws, true));
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, 30_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
