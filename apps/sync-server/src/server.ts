@@ -18,7 +18,7 @@ import { buildApp } from './http/app.js';
 import type { DocReadCache } from './http/context.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { EventStore } from './store/eventStore.js';
-import { heartbeat } from './ws/wsRoute.js';
+import { heartbeat, reapUnupgradedSockets } from './ws/wsRoute.js';
 
 export interface ServerParts {
   readonly store: EventStore;
@@ -84,6 +84,7 @@ export async function startServer(
       },
     },
   );
+  reapUnupgradedSockets(app.server, app.websocketServer);
   await app.listen({ port: config.port, host: config.host });
   const stopHeartbeat = heartbeat(app.websocketServer.clients);
   const port = (app.server.address() as AddressInfo).port;

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { HlcSkewError, HybridClock, compareHlc, formatHlc, type Hlc } from '../src/index.js';
+import {
+  HlcRangeError,
+  HlcSkewError,
+  HybridClock,
+  MAX_HLC_COUNTER,
+  MAX_HLC_WALL_MS,
+  compareHlc,
+  formatHlc,
+  isHlc,
+  type Hlc,
+} from '../src/index.js';
 
 const at = (wallMs: number, counter = 0, replicaId = 'a'): Hlc => ({ wallMs, counter, replicaId });
 
@@ -57,5 +67,30 @@ describe('hybrid logical clock', () => {
     expect(err?.message).toMatch(/60001 ms ahead.*60000 ms accepted/);
     expect(clock.peek()).toEqual(before);
     expect(clock.tryReceive(at(1_000_000 + 60_000, 0, 'ok'))).toBeUndefined();
+  });
+});
+
+describe('bounded stamps', () => {
+  it('HLC5: stamps beyond the counter, wall-time or replica-id bound are malformed, refused by receive, and never issued', () => {
+    expect(isHlc(at(1, MAX_HLC_COUNTER))).toBe(true);
+    expect(isHlc(at(1, MAX_HLC_COUNTER + 1))).toBe(false);
+    expect(isHlc(at(1, 2 ** 53 - 1))).toBe(false);
+    expect(isHlc(at(MAX_HLC_WALL_MS + 1))).toBe(false);
+    expect(isHlc(at(1, 0, ''))).toBe(false);
+    expect(isHlc(at(1, 0, 'r'.repeat(65)))).toBe(false);
+
+    const wall = 1_000_000;
+    const clock = new HybridClock({ replicaId: 'a', physicalNow: () => wall });
+    const before = clock.now();
+    expect(clock.tryReceive(at(wall, 2 ** 53 - 1, 'liar'))).toBeInstanceOf(HlcRangeError);
+    expect(clock.peek()).toEqual(before);
+
+    // A stamp at the very edge of the counter: the next local stamp carries into the wall time.
+    expect(clock.tryReceive(at(wall, MAX_HLC_COUNTER, 'edge'))).toBeUndefined();
+    const next = clock.now();
+    expect(isHlc(next)).toBe(true);
+    expect(compareHlc(next, at(wall, MAX_HLC_COUNTER, 'edge'))).toBeGreaterThan(0);
+    expect(next).toEqual(at(wall + 1, 1)); // the receive carried into the wall time
+    for (let i = 0; i < 5; i++) expect(isHlc(clock.now())).toBe(true);
   });
 });

@@ -55,7 +55,7 @@ export class Follower implements FanOutListener {
     loaded.then(
       (live) => {
         if (live.destroyed) return;
-        if (!this.pipeline.applyRemote(live, entry.seq, entry.update)) {
+        if (!this.pipeline.applyRemote(live, entry)) {
           this.metrics.fanOutReceived.inc({ outcome: 'duplicate' });
           return;
         }
@@ -92,7 +92,7 @@ export class Follower implements FanOutListener {
         const entries = await this.store.readLog(live.name, from, 500);
         if (live.destroyed) return;
         for (const e of entries) {
-          if (this.pipeline.applyRemote(live, e.seq, e.update)) this.metrics.catchUpEntries.inc();
+          if (this.pipeline.applyRemote(live, e)) this.metrics.catchUpEntries.inc();
         }
         if (entries.length < 500 || live.version === from) break;
       }

@@ -5,13 +5,16 @@
  * Implementations: in-process (one process; several instances on one bus in tests) and Redis
  * Streams (scale-out, redisFanOut.ts). One contract suite checks both (test/fanOutContract.ts).
  */
-import type { LogEntry } from '../store/eventStore.js';
+import type { EntryKind, LogEntry } from '../store/eventStore.js';
 
 /** An entry committed by another instance. */
 export interface RemoteEntry {
   readonly doc: string;
   readonly seq: number;
   readonly update: Uint8Array;
+  /** Who wrote it, and how (the owner of the client ids it adds follows from these). */
+  readonly user: string;
+  readonly kind: EntryKind;
   /** When the committing instance published it (ms since the epoch), for the lag histogram. */
   readonly publishedAt: number;
 }
@@ -62,6 +65,8 @@ export class InProcessFanOut implements FanOut {
       doc: e.doc,
       seq: e.seq,
       update: new Uint8Array(e.update),
+      user: e.user,
+      kind: e.kind,
       publishedAt,
     }));
     for (const member of this.bus.members) {

@@ -38,6 +38,18 @@ export class ClientOwners {
   }
 
   /**
+   * Record owners the log already holds (entries committed by another instance): they replace a
+   * claim made here by awareness alone.
+   */
+  learn(clients: Iterable<number>, user: string): void {
+    for (const client of clients) {
+      if (this.persisted.has(client)) continue;
+      this.owners.set(client, user);
+      this.persisted.add(client);
+    }
+  }
+
+  /**
    * The claims a write under `clients` adds to the log: ids whose ownership is not persisted yet.
    * They count as persisted from now on (a failed append evicts the whole document).
    */

@@ -295,7 +295,8 @@ export class WritePipeline {
    * committed the later of the conflicting entries compensates (SPEC SO6): this one, if it has
    * committed an entry after `seq`.
    */
-  applyRemote(live: LiveDoc, seq: number, update: Uint8Array): boolean {
+  applyRemote(live: LiveDoc, entry: Pick<LogEntry, 'seq' | 'update' | 'user' | 'kind'>): boolean {
+    const { seq, update } = entry;
     if (live.committed.has(seq)) return false;
     const { applied } = applyCaptured(
       live,
@@ -304,6 +305,15 @@ export class WritePipeline {
     );
     live.committed.add(seq);
     live.markSaved(Y.parseUpdateMeta(update).to);
+    // The committing instance checked ownership: client ids new in an edit are its writer's, in a
+    // server edit (patch, restore, compensation) the server's (SPEC ID1).
+    if (applied) {
+      const owner = entry.kind === 'edit' ? entry.user : SERVER_IDENTITY;
+      live.owners.learn(
+        applied.clocks.map(([client]) => client),
+        owner,
+      );
+    }
     if (!applied) {
       this.queue(live, [], undefined);
       return true;
@@ -312,12 +322,17 @@ export class WritePipeline {
     this.queue(live, [applied.update], undefined);
     const after = reread(live, live.lastValid, applied.changed);
     if (live.kind.schema.safeParse(after).success) live.lastValid = after;
-    else if (live.ownHighestSeq > seq) this.compensateMerged(live);
+    else void this.compensateMerged(live, seq);
     return true;
   }
 
-  /** Compensate a document that became invalid by merging entries of several instances. */
-  private compensateMerged(live: LiveDoc): void {
+  /**
+   * Compensate a document that became invalid by merging entries of several instances — if this
+   * instance committed an entry after `seq` (known once its own writes in flight have settled).
+   */
+  private async compensateMerged(live: LiveDoc, seq: number): Promise<void> {
+    await live.settled();
+    if (live.destroyed || live.ownHighestSeq < seq) return;
     const checked = validateAndCompensate(live, live.lastValid, undefined);
     if (!checked.compensation || !checked.violation) return;
     this.deps.metrics.compensated.inc({ reason: 'merge' });

@@ -2,8 +2,9 @@
  * Fan-out between instances over one Redis stream (`<prefix>fanout`), the scale-out
  * implementation of the FanOut seam (fanout/fanOut.ts).
  *
- * - Every entry this instance commits is XADDed as {d: doc, s: seq, o: instance, t: publish ms,
- *   u: Yjs update}, trimmed with `MAXLEN ~`; publishes of one turn go in one pipeline.
+ * - Every entry this instance commits is XADDed as {d: doc, s: seq, o: instance, w: writer,
+ *   k: entry kind, t: publish ms, u: Yjs update}, trimmed with `MAXLEN ~`; publishes of one turn
+ *   go in one pipeline.
  * - Every instance reads the whole stream (XREAD BLOCK on its own connection; no group, since each
  *   instance needs every entry) and hands other instances' entries to its listener, in stream
  *   order. Ordering, gaps and catch-up from the log are the follower's (docs/follower.ts).
@@ -15,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FanOut, FanOutListener } from '../fanout/fanOut.js';
-import type { LogEntry } from '../store/eventStore.js';
+import type { EntryKind, LogEntry } from '../store/eventStore.js';
 import type { ScaleMetrics } from './scaleMetrics.js';
 
 export interface FanOutOptions {
@@ -102,6 +103,10 @@ export class RedisFanOut implements FanOut {
         String(e.seq),
         'o',
         this.instanceId,
+        'w',
+        e.user,
+        'k',
+        e.kind,
         't',
         t,
         'u',
@@ -152,12 +157,17 @@ export class RedisFanOut implements FanOut {
     const seq = Number(f.get('s')?.toString());
     const update = f.get('u');
     const t = Number(f.get('t')?.toString());
-    if (!doc || !Number.isSafeInteger(seq) || seq < 1 || !update) return;
+    const user = f.get('w')?.toString();
+    const kind = f.get('k')?.toString();
+    if (!doc || !Number.isSafeInteger(seq) || seq < 1 || !update || !user || !isEntryKind(kind))
+      return;
     if (f.get('o')?.toString() === this.instanceId) return;
     this.listener?.entry({
       doc,
       seq,
       update: new Uint8Array(update.buffer, update.byteOffset, update.byteLength),
+      user,
+      kind,
       publishedAt: Number.isFinite(t) ? t : Date.now(),
     });
   }
@@ -175,4 +185,9 @@ export class RedisFanOut implements FanOut {
     this.reader.disconnect();
     await this.loop;
   }
+}
+
+const KINDS: readonly string[] = ['edit', 'compensation', 'restore', 'patch'] satisfies EntryKind[];
+function isEntryKind(kind: string | undefined): kind is EntryKind {
+  return kind !== undefined && KINDS.includes(kind);
 }

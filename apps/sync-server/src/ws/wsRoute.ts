@@ -5,6 +5,8 @@
  * socket with a named code before any document data is sent. Nothing a client sends here can
  * throw out of the handler (SPEC CRASH1).
  */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { CloseCode, EXTENSION_PARAM, EXTENSION_VERSION, parseDocName } from '@concord/shared';
@@ -74,6 +76,32 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
         ws.terminate();
       }
     },
+  });
+}
+
+/**
+ * An upgrade request that is answered over HTTP instead (a bad URL, a rate limit, a route that
+ * is not a document) leaves its socket outside both the HTTP server and `ws`: end it when the
+ * client ends it, and within `graceMs` at the latest unless it became a WebSocket.
+ */
+export function reapUnupgradedSockets(
+  server: Server,
+  wss: {
+    on(event: 'connection', listener: (ws: WebSocket, req: IncomingMessage) => void): unknown;
+  },
+  graceMs = 10_000,
+): void {
+  const upgraded = new WeakSet<object>();
+  wss.on('connection', (_ws, req) => upgraded.add(req));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    socket.once('end', () => {
+      if (!upgraded.has(req)) socket.destroy();
+    });
+    const timer = setTimeout(() => {
+      if (!upgraded.has(req)) socket.destroy();
+    }, graceMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
   });
 }
 

@@ -1,0 +1,187 @@
+/**
+ * Cheap requests stay cheap and the file server stays in its folder (SPEC LIM2–LIM4, HTTP9).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { RunningServer } from '../src/server.js';
+import { api, startTestServer, tempDir, token } from './helpers.js';
+
+let server: RunningServer;
+const dir = tempDir();
+// WEB_DIST and DATA_DIR as siblings whose names share a prefix, as in the reported attack.
+const webDist = join(dir.path, 'concord');
+const dataDir = join(dir.path, 'concord-data');
+beforeAll(async () => {
+  mkdirSync(join(webDist, 'assets'), { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(join(webDist, 'index.html'), '<!doctype html><title>Concord</title>');
+  writeFileSync(join(webDist, 'assets', 'app-1234.js'), 'console.log(1)');
+  writeFileSync(join(webDist, '.env'), 'SECRET=1');
+  writeFileSync(join(dataDir, 'auth-secret'), 'the-hmac-secret');
+  server = await startTestServer({ config: { webDist } });
+});
+afterAll(async () => {
+  await server.close();
+  dir.remove();
+});
+
+/** GET a raw path (no client-side normalisation); resolves with status and body. */
+function rawGet(path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end();
+  });
+}
+
+describe('static files', () => {
+  it('HTTP9: the app, its assets and client-side routes are served; nothing outside the folder, and no dotfiles', async () => {
+    expect((await rawGet('/')).body).toContain('<title>Concord</title>');
+    expect((await rawGet('/catalog')).body).toContain('<title>Concord</title>');
+    const asset = await fetch(`${server.url}/assets/app-1234.js`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toMatch(/immutable/);
+    expect((await rawGet('/missing.js')).status).toBe(404);
+    for (const path of [
+      '/..%2Fconcord-data/auth-secret',
+      '/..%2Fconcord-data%2Fauth-secret',
+      '/%2E%2E/concord-data/auth-secret',
+      '/..%5Cconcord-data%5Cauth-secret',
+      '/assets/..%2F..%2Fconcord-data%2Fauth-secret',
+      '/%2e%2e%2fconcord-data%2fauth-secret',
+      '/../concord-data/auth-secret',
+      '/.env',
+    ]) {
+      const res = await rawGet(path);
+      expect(res.body, path).not.toContain('the-hmac-secret');
+      expect(res.body, path).not.toContain('SECRET=1');
+      expect(res.status === 200 ? res.body : '<title>Concord</title>', path).toContain(
+        '<title>Concord</title>',
+      );
+    }
+  });
+});
+
+describe('bounded requests', () => {
+  it('LIM3: history pages are bounded: limit must be an integer 1–500; pages go newest first with a cursor that does not shift', async () => {
+    const editor = token('eve', 'editor');
+    for (let i = 0; i < 12; i++) {
+      await api(server, 'PATCH', '/api/docs/product:pages', {
+        token: editor,
+        body: { stock: { delta: 1 } },
+      });
+    }
+    for (const bad of ['-1', '1.5', '0', '501', 'abc', '1e3']) {
+      const res = await api(server, 'GET', `/api/docs/product:pages/history?limit=${bad}`, {
+        token: editor,
+      });
+      expect(res.status, bad).toBe(400);
+    }
+    const first = await api(server, 'GET', '/api/docs/product:pages/history?limit=5', {
+      token: editor,
+    });
+    const seqs = (page: typeof first) => (page.json.entries as { seq: number }[]).map((e) => e.seq);
+    expect(seqs(first)).toEqual([12, 11, 10, 9, 8]);
+    // a write between pages does not shift the next page
+    await api(server, 'PATCH', '/api/docs/product:pages', {
+      token: editor,
+      body: { stock: { delta: 1 } },
+    });
+    const second = await api(
+      server,
+      'GET',
+      `/api/docs/product:pages/history?limit=5&before=${first.json.next}`,
+      {
+        token: editor,
+      },
+    );
+    expect(seqs(second)).toEqual([7, 6, 5, 4, 3]);
+    const last = await api(
+      server,
+      'GET',
+      `/api/docs/product:pages/history?limit=5&before=${second.json.next}`,
+      {
+        token: editor,
+      },
+    );
+    expect(seqs(last)).toEqual([2, 1]);
+    expect(last.json.next).toBeNull();
+  });
+
+  it('LIM4: one catch-up of a thousand documents does not hold the server: health checks are answered while it runs', async () => {
+    const editor = token('eve', 'editor');
+    const docs: Record<string, string> = {};
+    for (let i = 0; i < 400; i++) {
+      const name = `product:bulk-${i}`;
+      await api(server, 'PATCH', `/api/docs/${name}`, {
+        token: editor,
+        body: { name: `Bulk ${i}`, description: 'd'.repeat(4_000) },
+      });
+      docs[name] = '';
+    }
+    for (let i = 400; i < 1_000; i++) docs[`product:bulk-${i}`] = '';
+    let done = false;
+    const sync = api(server, 'POST', '/api/sync', { token: editor, body: { docs } }).finally(
+      () => (done = true),
+    );
+    let answeredWhileRunning = 0;
+    while (!done) {
+      const res = await api(server, 'GET', '/healthz');
+      if (res.status === 200 && !done) answeredWhileRunning += 1;
+    }
+    const result = await sync;
+    expect(result.status).toBe(200);
+    expect(Object.keys(result.json.docs as object)).toHaveLength(400);
+    // A server that held the event loop for the whole request would answer at most the one
+    // health check that slipped in before it.
+    expect(answeredWhileRunning).toBeGreaterThan(1);
+    const tooMany: Record<string, string> = {};
+    for (let i = 0; i < 1_001; i++) tooMany[`product:x${i}`] = '';
+    expect(
+      (await api(server, 'POST', '/api/sync', { token: editor, body: { docs: tooMany } })).status,
+    ).toBe(400);
+  });
+});
+
+describe('rate limits', () => {
+  it('LIM2: requests and WebSocket upgrades over the per-minute limit get 429 with a clear message', async () => {
+    const limited = await startTestServer({ config: { rateLimitPerMinute: 5 } });
+    try {
+      const tok = token('rita', 'viewer');
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++)
+        statuses.push((await api(limited, 'GET', '/api/docs', { token: tok })).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200]);
+      const over = await api(limited, 'GET', '/api/docs', { token: tok });
+      expect(over.status).toBe(429);
+      expect(String(over.json.error)).toMatch(/too many requests/);
+      // the same user's WebSocket upgrade is counted too
+      const upgrade = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${limited.wsUrl}/product:rl?token=${tok}`);
+        ws.on('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          ws.terminate();
+        });
+        ws.on('open', () => {
+          resolve(101);
+          ws.close();
+        });
+        ws.on('error', () => resolve(0));
+      });
+      expect(upgrade).toBe(429);
+      // another user is not affected
+      expect(
+        (await api(limited, 'GET', '/api/docs', { token: token('other', 'viewer') })).status,
+      ).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
