@@ -2,11 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { MessageType, writeErrorEvent, writeSavedAck } from '@concord/shared';
+import { CloseCode, MessageType, writeErrorEvent, writeSavedAck } from '@concord/shared';
 import { MemoryStorage } from '../src/storage/memoryStorage';
 import { DocSession, type SessionDeps } from '../src/sync/docSession';
 import { createOnlineManager } from '../src/sync/onlineManager';
 import type { SessionUser } from '../src/sync/permissions';
+import type { SessionAuth } from '../src/sync/sessionAuth';
 import { HybridClock } from '@concord/shared';
 
 class NoSocket {
@@ -20,7 +21,34 @@ afterEach(async () => {
   await Promise.all(sessions.splice(0).map((s) => s.destroy()));
 });
 
-function deps(storage: MemoryStorage, user: Partial<SessionUser> = {}): SessionDeps {
+const closeEvent = (code: number) => ({ code, reason: 'token expired' }) as unknown as CloseEvent;
+
+/** A session whose refresh answers `renews` and records calls. */
+function fakeAuth(renews = false): SessionAuth & { refreshes: number } {
+  let token = 't0';
+  const listeners = new Set<(t: string) => void>();
+  return {
+    refreshes: 0,
+    token: () => token,
+    async refresh() {
+      this.refreshes += 1;
+      if (!renews) return false;
+      token = `t${this.refreshes}`;
+      for (const l of listeners) l(token);
+      return true;
+    },
+    subscribe(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
+}
+
+function deps(
+  storage: MemoryStorage,
+  user: Partial<SessionUser> = {},
+  auth: SessionAuth = fakeAuth(),
+): SessionDeps {
   const online = createOnlineManager({
     events: new EventTarget(),
     navigatorOnline: () => false,
@@ -32,7 +60,7 @@ function deps(storage: MemoryStorage, user: Partial<SessionUser> = {}): SessionD
     online,
     clock: new HybridClock({ replicaId: `t-${Math.random()}` }),
     user: { id: 'alice', name: 'Alice', role: 'editor', ...user },
-    token: 't',
+    auth,
     wsUrl: 'ws://localhost:1',
     WebSocketPolyfill: NoSocket as unknown as typeof WebSocket,
   };
@@ -123,5 +151,27 @@ describe('DocSession', () => {
     await expect.poll(() => tab2.doc.getText('t:description').toString()).toBe('from tab one');
     tab2.edit({ stock: { delta: 2 } });
     await expect.poll(() => tab1.doc.getMap('c:stock').size).toBe(1);
+  });
+
+  it('AUTH7: a connection closed because its token expired renews the token and uses it from then on', async () => {
+    const auth = fakeAuth(true);
+    const s = await open('product:p7', deps(new MemoryStorage(), {}, auth));
+    expect(s.provider!.params.token).toBe('t0');
+    s.provider!.emit('connection-close', [closeEvent(CloseCode.sessionExpired), s.provider!]);
+    await expect.poll(() => auth.refreshes).toBe(1);
+    await expect.poll(() => s.provider!.params.token).toBe('t1');
+    expect(s.store.getState().fatal).toBeUndefined();
+  });
+
+  it('AUTH7: when the session cannot be renewed, unsaved edits stay on the device and the person is told how many', async () => {
+    const auth = fakeAuth(false);
+    const s = await open('product:p8', deps(new MemoryStorage(), {}, auth));
+    s.edit({ name: 'Offline one' });
+    s.edit({ name: 'Offline two' });
+    s.provider!.emit('connection-close', [closeEvent(CloseCode.sessionExpired), s.provider!]);
+    await expect
+      .poll(() => s.store.getState().fatal)
+      .toBe('Sign in again to save 2 changes: they are kept on this device until then.');
+    expect(s.store.getState().unsaved).toBe(2);
   });
 });

@@ -80,6 +80,11 @@ export class ApiClient {
     return this.request('POST', '/api/auth/demo', { name, role });
   }
 
+  /** A fresh token for the signed-in user (the current one must still be valid). */
+  refresh(): Promise<SignInResult> {
+    return this.request('POST', '/api/auth/refresh');
+  }
+
   listDocs(kind: 'product' | 'profile'): Promise<DocListEntry[]> {
     return this.request('GET', `/api/docs?kind=${kind}`);
   }
@@ -88,8 +93,13 @@ export class ApiClient {
     return this.request('POST', '/api/sync', { docs });
   }
 
-  history(doc: string): Promise<{ doc: string; entries: HistoryEntry[] }> {
-    return this.request('GET', `/api/docs/${encodeURIComponent(doc)}/history`);
+  /** The audit trail, newest first, one page at a time (`before`: the previous page's `next`). */
+  history(
+    doc: string,
+    before?: number,
+  ): Promise<{ doc: string; entries: HistoryEntry[]; next: number | null }> {
+    const query = before ? `?before=${before}` : '';
+    return this.request('GET', `/api/docs/${encodeURIComponent(doc)}/history${query}`);
   }
 
   docAt(doc: string, version: number): Promise<Record<string, unknown>> {

@@ -32,6 +32,13 @@ export function createAuthStore(
       storage?.setItem(KEY, JSON.stringify({ token, user }));
       store.setState({ token, user });
     },
+    /** A fresh token for the same user (refresh). */
+    setToken(token: string) {
+      const user = store.getState().user;
+      if (!user) return;
+      storage?.setItem(KEY, JSON.stringify({ token, user }));
+      store.setState({ token, user });
+    },
     signOut() {
       storage?.removeItem(KEY);
       store.setState({ token: undefined, user: undefined });
@@ -40,3 +47,16 @@ export function createAuthStore(
 }
 
 export type AuthStore = ReturnType<typeof createAuthStore>;
+
+/** When a token was issued and expires (ms since the epoch), from its payload. */
+export function tokenTimes(token: string): { issuedAt: number; expiresAt: number } | undefined {
+  try {
+    const part = token.split('.')[1] ?? '';
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+    const { iat, exp } = JSON.parse(json) as { iat?: unknown; exp?: unknown };
+    if (typeof exp !== 'number') return undefined;
+    return { issuedAt: (typeof iat === 'number' ? iat : exp) * 1000, expiresAt: exp * 1000 };
+  } catch {
+    return undefined;
+  }
+}

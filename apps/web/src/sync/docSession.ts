@@ -19,6 +19,7 @@ import {
   MessageType,
   Origin,
   parseDocName,
+  ReasonCode,
   readErrorEvent,
   readSavedAck,
   type DocName,
@@ -41,13 +42,18 @@ import { fromPairs, mergeVectors, stillPending, toPairs, type Vector } from './s
 import { statusText, type Connection, type StatusText } from './syncStatus';
 import { openTabChannel, TAB_ORIGIN, type TabChannel } from './tabChannel';
 import { summarize } from './summary';
+import { colorFor, presenceOf, type PresenceState } from './presence';
+
+export type { PresenceState };
+import type { SessionAuth } from './sessionAuth';
 
 export interface SessionDeps {
   readonly storage: DocStorage;
   readonly online: OnlineManager;
   readonly clock: HybridClock;
   readonly user: SessionUser;
-  readonly token: string;
+  /** The signed-in session: its current token, and a way to renew it. */
+  readonly auth: SessionAuth;
   /** ws(s)://host — the document name is appended. */
   readonly wsUrl: string;
   /** Called after the stored metadata of the document changed (catalog list, pending totals). */
@@ -77,11 +83,6 @@ export interface SessionState {
   readonly version?: number;
 }
 
-export interface PresenceState {
-  readonly user: { id: string; name: string; color: string };
-  readonly field: string | null;
-}
-
 let messageIds = 0;
 
 export class DocSession {
@@ -99,6 +100,8 @@ export class DocSession {
   private tab: TabChannel | undefined;
   private unsubscribeOnline: (() => void) | undefined;
   private summaryTimer: ReturnType<typeof setTimeout> | undefined;
+  private resyncTimer: ReturnType<typeof setTimeout> | undefined;
+  private unsubscribeAuth: (() => void) | undefined;
   private destroyed = false;
 
   private constructor(
@@ -151,7 +154,7 @@ export class DocSession {
     this.doc.on('update', this.onUpdate);
     this.tab = openTabChannel(this.name, this.doc);
     const params: Record<string, string> = {
-      token: this.deps.token,
+      token: this.deps.auth.token(),
       [EXTENSION_PARAM]: EXTENSION_VERSION,
     };
     const provider = new WebsocketProvider(this.deps.wsUrl, this.name, this.doc, {
@@ -163,13 +166,17 @@ export class DocSession {
       ...(this.deps.WebSocketPolyfill ? { WebSocketPolyfill: this.deps.WebSocketPolyfill } : {}),
     });
     this.provider = provider;
+    // Every (re)connect uses the newest token.
+    this.unsubscribeAuth = this.deps.auth.subscribe((token) => {
+      provider.params.token = token;
+    });
     provider.messageHandlers[MessageType.savedAck] = (_enc, decoder) => this.onSavedAck(decoder);
     provider.messageHandlers[MessageType.error] = (_enc, decoder) => this.onErrorEvent(decoder);
     provider.on('status', () => this.refresh());
     provider.on('connection-close', (event) => {
       provider.maxBackoffTime = jitter(2500);
       this.store.setState({ acked: false });
-      if (event && event.code) this.onClose(event.code, event.reason);
+      if (event && event.code) void this.onClose(event.code, event.reason);
       // The server may be gone: let the heartbeat confirm quickly.
       if (!this.destroyed) this.deps.online.check();
       this.refresh();
@@ -219,17 +226,20 @@ export class DocSession {
     awareness.setLocalStateField('field', field);
   }
 
-  /** Everyone else who has this document open (one entry per user). */
+  /**
+   * Everyone else who has this document open (one entry per user). States that are not well
+   * formed are skipped, so nothing another client sends can break the editor.
+   */
   others(): PresenceState[] {
     const awareness = this.provider?.awareness;
     if (!awareness) return [];
     const seen = new Map<string, PresenceState>();
     awareness.getStates().forEach((state, clientId) => {
       if (clientId === this.doc.clientID) return;
-      const p = state as Partial<PresenceState>;
-      if (!p.user || p.user.id === this.deps.user.id) return;
+      const p = presenceOf(state);
+      if (!p || p.user.id === this.deps.user.id) return;
       const prior = seen.get(p.user.id);
-      if (!prior || (prior.field === null && p.field)) seen.set(p.user.id, p as PresenceState);
+      if (!prior || (prior.field === null && p.field)) seen.set(p.user.id, p);
     });
     return [...seen.values()];
   }
@@ -300,15 +310,38 @@ export class DocSession {
 
   private onErrorEvent(decoder: decoding.Decoder): void {
     const event = readErrorEvent(decoder);
+    // Content this update builds on never reached the server: a resync sends everything it lacks.
+    if (event.code === ReasonCode.missingDependencies) this.scheduleResync();
     const message: ServerMessage = { id: ++messageIds, event, at: Date.now() };
     this.store.setState((s) => ({ messages: [...s.messages, message].slice(-5) }));
   }
 
-  private onClose(code: number, reason: string): void {
+  private scheduleResync(): void {
+    if (this.resyncTimer !== undefined || this.destroyed) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      if (this.destroyed || !this.provider?.wsconnected) return;
+      this.provider.disconnect();
+      this.provider.connect();
+    }, jitter(1_000));
+  }
+
+  private async onClose(code: number, reason: string): Promise<void> {
     const advice = closeAdvice(code);
     if (advice === 'reauthenticate') {
+      // The token expired (or was refused): renew it and reconnect; edits wait on this device.
+      if (await this.deps.auth.refresh()) {
+        if (this.destroyed || !this.provider) return;
+        this.provider.params.token = this.deps.auth.token();
+        if (this.deps.online.isOnline()) this.provider.connect();
+        return;
+      }
+      const unsaved = this.pending.length;
       this.store.setState({
-        fatal: 'Your sign-in is no longer valid. Sign out and sign in again.',
+        fatal:
+          unsaved > 0
+            ? `Sign in again to save ${unsaved} ${unsaved === 1 ? 'change' : 'changes'}: they are kept on this device until then.`
+            : 'Your sign-in is no longer valid. Sign out and sign in again.',
       });
     } else if (advice === 'give_up') {
       this.store.setState({
@@ -359,6 +392,8 @@ export class DocSession {
       this.writeSummary();
     }
     this.unsubscribeOnline?.();
+    this.unsubscribeAuth?.();
+    clearTimeout(this.resyncTimer);
     this.doc.off('update', this.onUpdate);
     this.tab?.close();
     this.provider?.awareness.setLocalState(null);
@@ -370,12 +405,4 @@ export class DocSession {
 
 function jitter(ms: number): number {
   return Math.round(ms * (0.6 + Math.random() * 0.8));
-}
-
-const COLORS = ['#c2410c', '#15803d', '#1d4ed8', '#7e22ce', '#be123c', '#0f766e', '#a16207'];
-
-export function colorFor(id: string): string {
-  let h = 0;
-  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return COLORS[h % COLORS.length] ?? '#1d4ed8';
 }

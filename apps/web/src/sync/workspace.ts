@@ -13,6 +13,7 @@ import { catchUp } from './catchUp';
 import { DocSession, type SessionDeps } from './docSession';
 import type { OnlineManager } from './onlineManager';
 import type { SessionUser } from './permissions';
+import type { SessionAuth } from './sessionAuth';
 import { statusText, type Connection, type StatusText } from './syncStatus';
 import { summarize } from './summary';
 
@@ -29,7 +30,7 @@ export interface WorkspaceOptions {
   readonly storage: DocStorage;
   readonly online: OnlineManager;
   readonly user: SessionUser;
-  readonly token: string;
+  readonly auth: SessionAuth;
   readonly wsUrl: string;
   readonly api?: ApiClient;
   readonly catchUpIntervalMs?: number;
@@ -57,7 +58,7 @@ export class Workspace {
     this.storage = options.storage;
     this.online = options.online;
     this.user = options.user;
-    this.api = options.api ?? new ApiClient(() => options.token);
+    this.api = options.api ?? new ApiClient(() => options.auth.token());
     this.catalog = createStore<CatalogState>(() => ({
       docs: new Map(),
       loaded: false,
@@ -86,7 +87,7 @@ export class Workspace {
       online: this.online,
       clock: this.clock,
       user: this.user,
-      token: this.options.token,
+      auth: this.options.auth,
       wsUrl: this.options.wsUrl,
       presence,
       onMeta: (meta) => this.setMeta(meta, true),

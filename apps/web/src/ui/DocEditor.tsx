@@ -3,7 +3,7 @@ import type { DocSession } from '../sync/docSession';
 import type { Workspace } from '../sync/workspace';
 import { Conflicts } from './Conflicts';
 import { HistoryPanel } from './HistoryPanel';
-import { Presence, usePresence } from './Presence';
+import { Presence, usePresence, PresenceBoundary } from './Presence';
 import { ProductForm } from './ProductForm';
 import { ProfileForm } from './ProfileForm';
 import { ServerMessages } from './ServerMessages';
@@ -62,7 +62,9 @@ function Editor({ workspace, session }: { workspace: Workspace; session: DocSess
           <a href={isProduct ? '#/' : '#/people'} className="back">
             ← {isProduct ? 'Catalog' : 'People'}
           </a>
-          <Presence others={others} />
+          <PresenceBoundary>
+            <Presence others={others} />
+          </PresenceBoundary>
           <button
             type="button"
             aria-expanded={showHistory}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { Component, useEffect, useState, type ReactNode } from 'react';
 import type { DocSession, PresenceState } from '../sync/docSession';
 import { FIELD_LABELS } from './format';
 
@@ -31,4 +31,20 @@ export function Presence({ others }: { others: readonly PresenceState[] }) {
       ))}
     </ul>
   );
+}
+
+/**
+ * Presence comes from other people's devices: should rendering it ever fail, only the presence
+ * line disappears, never the editor around it.
+ */
+export class PresenceBoundary extends Component<{ children: ReactNode }, { failed: boolean }> {
+  override state = { failed: false };
+
+  static getDerivedStateFromError(): { failed: boolean } {
+    return { failed: true };
+  }
+
+  override render(): ReactNode {
+    return this.state.failed ? null : this.props.children;
+  }
 }

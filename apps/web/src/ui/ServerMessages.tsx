@@ -8,7 +8,13 @@ const EXPLAIN: Record<string, string> = {
   invalid_document:
     'The server rejected your change because it made the document invalid; the affected fields were put back.',
   clock_skew:
-    "Your device's clock is too far ahead; the server undid the affected change. Check the date and time settings.",
+    "Your device's clock is too far ahead, so the server refused the change. Check the date and time settings.",
+  clock_range: 'The server refused a change with a malformed timestamp from this device.',
+  forged_identity:
+    'The server refused a change that was not written as you (another person’s edit, or a slot that is not yours).',
+  missing_dependencies:
+    'The server refused a change that builds on edits it does not have; this device will send everything again.',
+  awareness_refused: 'The server ignored presence information from this device.',
   document_too_large: 'The server refused your change: the document would become too large.',
   malformed_update: 'The server could not read a change from this device.',
   storage_failure: 'The server could not save your change. It will be retried.',
