@@ -71,6 +71,8 @@ export interface FanoutResult {
     unacked: number;
   } | null;
   serverCpuS: number;
+  /** Server CPU per update message delivered (µs): CPU over edits × recipients in the window. */
+  serverCpuUsPerDelivery: number | null;
   /** CPU seconds the benchmark process (all clients) used in the window: ~1.0 per second = saturated. */
   clientCpuS: number;
   /** Concord only, from /metrics over the measured window: group commits and their duration. */
@@ -379,6 +381,13 @@ export async function fanout(
           }
         : null,
       serverCpuS: round(cpu1 - cpu0, 2)!,
+      serverCpuUsPerDelivery: run.completedInWindow
+        ? round(
+            ((cpu1 - cpu0) * 1e6) /
+              (run.completedInWindow * (options.clients - 1 + options.observers)),
+            2,
+          )
+        : null,
       clientCpuS: round((client1.user + client1.system) / 1e6, 2)!,
       commits:
         m0 && m1

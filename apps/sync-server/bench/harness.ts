@@ -1,5 +1,6 @@
 /** Benchmark plumbing: server child processes, tokens, y-websocket clients, statistics, waits. */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
@@ -24,6 +25,19 @@ export function token(sub: string): string {
   return testToken(SECRET, sub, 'editor', 3600);
 }
 
+/**
+ * With BENCH_PIN (default on with 2+ CPUs): the server on CPU 0, this process (the clients) on
+ * CPU 1, so server CPU is measured without the clients competing for its core.
+ */
+const pinning = process.env.BENCH_PIN !== '0' && cpus().length >= 2;
+export function pin(pid: number | undefined, cpu: number): void {
+  if (!pinning || pid === undefined) return;
+  const result = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], {
+    stdio: 'ignore',
+  });
+  if (result.status !== 0) console.warn(`could not pin ${pid} to CPU ${cpu} (taskset missing?)`);
+}
+
 /** URL of `docName` on the server, with a token (ignored by the reference) and the opt-in flag. */
 export function docUrl(server: ServerProcess, docName: string, optIn: boolean): string {
   const params = new URLSearchParams({ token: token('bench') });
@@ -46,6 +60,7 @@ export async function startServerProcess(
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  pin(child.pid, 0);
   const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${kind} server did not start in 60 s`)),

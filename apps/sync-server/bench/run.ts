@@ -16,6 +16,7 @@ import { freshSync, storedShape, writeHistory, type SyncSample } from './coldloa
 import { fanout, type FanoutResult } from './fanout.js';
 import {
   round,
+  pin,
   serverErrors,
   startServerProcess,
   stateVectorsEqual,
@@ -32,8 +33,13 @@ const options = {
   window: Number(env.BENCH_WINDOW ?? 1),
   observers: 3,
   warmSamples: 5,
-  scenarios: (env.BENCH_SCENARIOS ?? 'fanout,coldload').split(','),
+  scenarios: (env.BENCH_SCENARIOS ?? 'fanout,fixed,coldload').split(','),
+  /** clients:edits per second of the fixed-load runs (server CPU per delivered update). */
+  fixed: (env.BENCH_FIXED ?? '50:100,200:40')
+    .split(',')
+    .map((p) => p.split(':').map(Number) as [number, number]),
 };
+pin(process.pid, 1);
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsFile = join(here, '../../bench/results/latest.json');
 const root = mkdtempSync(join(tmpdir(), 'concord-bench-'));
@@ -233,6 +239,52 @@ if (options.scenarios.includes('fanout')) {
 }
 
 let coldLoad: Record<string, unknown> | undefined;
+// Fixed, moderate load (no server saturated): what each server spends per update it delivers.
+if (options.scenarios.includes('fixed')) {
+  for (const [clients, rate] of options.fixed) {
+    const results: Partial<Record<ServerKind, FanoutResult>> = {};
+    for (const kind of order) {
+      const dataDir = join(root, `fixed-${clients}-${kind}`);
+      mkdirSync(dataDir);
+      const server = await startServerProcess(kind, { DATA_DIR: dataDir });
+      try {
+        await warmUp(server);
+        results[kind] = await fanout(server, `product:fixed-${clients}`, {
+          clients,
+          durationMs: options.durationMs,
+          observers: options.observers,
+          window: Number.MAX_SAFE_INTEGER,
+          ratePerS: rate,
+        });
+      } finally {
+        await server.stop();
+      }
+      const res = results[kind]!;
+      delete res.finalStateVector;
+      for (const p of res.convergence.problems) problems.push(`fixed ${clients} ${kind}: ${p}`);
+      fanoutResults.push(res);
+      console.log(
+        `fixed ${clients} clients at ${rate} edits/s, ${kind}: server CPU ${res.serverCpuS} s, ${res.serverCpuUsPerDelivery} µs per delivered update, propagation p99 ${res.propagationMs.p99} ms, converged: ${res.convergence.ok}`,
+      );
+    }
+    const c = results.concord!;
+    const r = results.reference!;
+    rows.push(
+      {
+        metric: `fixed ${clients} @ ${rate}/s: server CPU per delivered update (µs)`,
+        concord: c.serverCpuUsPerDelivery,
+        reference: r.serverCpuUsPerDelivery,
+        ratio: ratio(c.serverCpuUsPerDelivery, r.serverCpuUsPerDelivery),
+      },
+      {
+        metric: `fixed ${clients} @ ${rate}/s: converged`,
+        concord: c.convergence.ok ? 'yes' : 'NO',
+        reference: r.convergence.ok ? 'yes' : 'NO',
+      },
+    );
+  }
+}
+
 if (options.scenarios.includes('coldload')) {
   const dir = join(root, 'cold-load');
   mkdirSync(dir);

@@ -15,6 +15,7 @@ export interface ServerConfig {
   readonly maxBufferedBytes: number;
   readonly webDist: string | undefined;
   readonly rateLimitPerMinute: number;
+  readonly rateLimitPerAddressPerMinute: number;
   readonly tokenTtlSeconds: number;
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
@@ -44,6 +45,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     maxBufferedBytes: int(env.MAX_BUFFERED_BYTES, 16 * 1024 * 1024),
     webDist: env.WEB_DIST || undefined,
     rateLimitPerMinute: int(env.RATE_LIMIT_PER_MINUTE, 1_200),
+    rateLimitPerAddressPerMinute: int(env.RATE_LIMIT_PER_ADDRESS_PER_MINUTE, 6_000),
     tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 7 * 86_400),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,

@@ -78,6 +78,7 @@ export async function startServer(
       webDist: config.webDist,
       maxFrameBytes: config.maxFrameBytes,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      rateLimitPerAddressPerMinute: config.rateLimitPerAddressPerMinute,
       connection: {
         maxMessagesPerSecond: config.maxMessagesPerSecond,
         maxBufferedBytes: config.maxBufferedBytes,

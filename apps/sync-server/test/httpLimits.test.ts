@@ -184,4 +184,19 @@ describe('rate limits', () => {
       await limited.close();
     }
   });
+  it('LIM2: minting more tokens does not lift the limit of one address', async () => {
+    const limited = await startTestServer({ config: { rateLimitPerAddressPerMinute: 8 } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const tok = token(`fresh-${i}`, 'viewer');
+        statuses.push((await api(limited, 'GET', '/api/docs', { token: tok })).status);
+      }
+      expect(statuses.slice(0, 8).every((s) => s === 200)).toBe(true);
+      expect(statuses.slice(8)).toEqual([429, 429]);
+      expect((await api(limited, 'GET', '/healthz')).status).toBe(200); // health is never limited
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -160,13 +160,11 @@ describe('structure', () => {
     ).toMatchObject({ code: ReasonCode.clockRange });
     expect(
       check((d) =>
-        d
-          .getMap('r:sku')
-          .set(String(d.clientID), {
-            v: 'x',
-            t: { ...t, wallMs: Date.now() + 120_000 },
-            by: 'ann',
-          }),
+        d.getMap('r:sku').set(String(d.clientID), {
+          v: 'x',
+          t: { ...t, wallMs: Date.now() + 120_000 },
+          by: 'ann',
+        }),
       ),
     ).toMatchObject({ code: ReasonCode.clockSkew });
     expect(check((d) => d.getMap('c:stock').set(String(d.clientID), 1e16))).toMatchObject({

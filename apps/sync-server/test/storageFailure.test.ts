@@ -72,4 +72,25 @@ describe('storage failure', () => {
       await server.close();
     }
   });
+  it('PIPE2: nobody receives an edit the log does not hold: while appends fail, other clients see nothing of it', async () => {
+    const store = new FullDiskStore(':memory:');
+    const server = await startTestServer({ store });
+    try {
+      const writer = connect(server, 'product:pipe2', token('ann', 'editor'), { extensions: true });
+      const reader = connect(server, 'product:pipe2', token('ben', 'viewer'), { extensions: true });
+      await Promise.all([synced(writer), synced(reader)]);
+      const clock = new HybridClock({ replicaId: 'ann' });
+      applyPatch(writer.doc, productKind, { name: 'Durable' }, { clock, writer: 'ann' });
+      await waitFor(() => materialize(reader.doc, productKind, 'x').name === 'Durable', 'relayed');
+      store.full = true;
+      applyPatch(writer.doc, productKind, { name: 'Never stored' }, { clock, writer: 'ann' });
+      await waitFor(() => writer.closes.length > 0, 'writer disconnected');
+      await waitFor(() => reader.closes.length > 0, 'reader disconnected too (document reloaded)');
+      expect(materialize(reader.doc, productKind, 'x').name).toBe('Durable');
+      writer.destroy();
+      reader.destroy();
+    } finally {
+      await server.close();
+    }
+  });
 });

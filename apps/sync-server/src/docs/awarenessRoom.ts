@@ -59,6 +59,7 @@ export class AwarenessRoom {
         if (!held) continue;
         this.held.delete(entry.clientId);
         mine.delete(entry.clientId);
+        this.owners.release(entry.clientId);
         changed.push({
           clientId: entry.clientId,
           clock: Math.max(entry.clock, held.clock + 1),
@@ -118,6 +119,7 @@ export class AwarenessRoom {
       const held = this.held.get(clientId);
       if (!held || held.owner !== peer) continue;
       this.held.delete(clientId);
+      this.owners.release(clientId);
       removed.push({ clientId, clock: held.clock + 1, state: 'null' });
     }
     return removed;
@@ -131,6 +133,7 @@ export class AwarenessRoom {
       if (held.updatedAt >= cutoff) continue;
       this.held.delete(clientId);
       this.byPeer.get(held.owner)?.delete(clientId);
+      this.owners.release(clientId);
       removed.push({ clientId, clock: held.clock + 1, state: 'null' });
     }
     return removed;

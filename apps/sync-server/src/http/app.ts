@@ -27,6 +27,8 @@ export interface AppOptions {
   readonly maxFrameBytes: number;
   /** Requests (and WebSocket upgrades) per minute per user, or per address when signed out. */
   readonly rateLimitPerMinute: number;
+  /** Requests per minute per address, whoever signs them (tokens are cheap to come by). */
+  readonly rateLimitPerAddressPerMinute: number;
   readonly connection: ConnectionOptions;
 }
 
@@ -75,6 +77,24 @@ export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<F
         429,
         `too many requests: at most ${context.max} per minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
       ),
+  });
+  // Per address as well, before anything else runs: many tokens from one address do not multiply
+  // its allowance.
+  const perAddress = app.createRateLimit({
+    max: options.rateLimitPerAddressPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (req) => `addr:${req.ip}`,
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    if ((req.routeOptions.config as { rateLimit?: unknown } | undefined)?.rateLimit === false)
+      return;
+    const limit = await perAddress(req);
+    if (limit.isAllowed || !limit.isExceeded) return;
+    reply.header('retry-after', String(limit.ttlInSeconds));
+    throw new HttpError(
+      429,
+      `too many requests from this address: at most ${limit.max} per minute; retry in ${limit.ttlInSeconds} s`,
+    );
   });
   await app.register(websocket, {
     options: { maxPayload: options.maxFrameBytes, perMessageDeflate: false },

@@ -37,6 +37,11 @@ export class ClientOwners {
     for (const client of clients) if (!this.owners.has(client)) this.owners.set(client, user);
   }
 
+  /** Forget an ownership that lives only in memory (an awareness state that went away). */
+  release(client: number): void {
+    if (!this.persisted.has(client)) this.owners.delete(client);
+  }
+
   /**
    * Record owners the log already holds (entries committed by another instance): they replace a
    * claim made here by awareness alone.
