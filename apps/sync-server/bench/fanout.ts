@@ -256,7 +256,7 @@ export async function fanout(
       observers.push(o);
     }
     for (let i = 0; i < options.clients; i++) {
-      writers.push(new Writer(docUrl(server, docName, true), i, run));
+      writers.push(new Writer(docUrl(server, docName, true, `writer-${i}`), i, run));
     }
     const ready = await waitFor(
       () => writers.every((w) => w.open) && observers.every((o) => o.provider.synced),

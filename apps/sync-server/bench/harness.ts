@@ -39,8 +39,13 @@ export function pin(pid: number | undefined, cpu: number): void {
 }
 
 /** URL of `docName` on the server, with a token (ignored by the reference) and the opt-in flag. */
-export function docUrl(server: ServerProcess, docName: string, optIn: boolean): string {
-  const params = new URLSearchParams({ token: token('bench') });
+export function docUrl(
+  server: ServerProcess,
+  docName: string,
+  optIn: boolean,
+  user = 'bench',
+): string {
+  const params = new URLSearchParams({ token: token(user) });
   if (optIn && server.kind === 'concord') params.set('concord', '1');
   return `ws://${HOST}:${server.port}/${docName}?${params.toString()}`;
 }

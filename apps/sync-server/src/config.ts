@@ -16,6 +16,7 @@ export interface ServerConfig {
   readonly webDist: string | undefined;
   readonly rateLimitPerMinute: number;
   readonly rateLimitPerAddressPerMinute: number;
+  readonly maxConnectionsPerUser: number;
   readonly tokenTtlSeconds: number;
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
@@ -46,6 +47,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     webDist: env.WEB_DIST || undefined,
     rateLimitPerMinute: int(env.RATE_LIMIT_PER_MINUTE, 1_200),
     rateLimitPerAddressPerMinute: int(env.RATE_LIMIT_PER_ADDRESS_PER_MINUTE, 6_000),
+    maxConnectionsPerUser: int(env.MAX_CONNECTIONS_PER_USER, 200),
     tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 7 * 86_400),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,

@@ -79,6 +79,7 @@ export async function startServer(
       maxFrameBytes: config.maxFrameBytes,
       rateLimitPerMinute: config.rateLimitPerMinute,
       rateLimitPerAddressPerMinute: config.rateLimitPerAddressPerMinute,
+      maxConnectionsPerUser: config.maxConnectionsPerUser,
       connection: {
         maxMessagesPerSecond: config.maxMessagesPerSecond,
         maxBufferedBytes: config.maxBufferedBytes,

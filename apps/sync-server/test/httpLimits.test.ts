@@ -199,4 +199,30 @@ describe('rate limits', () => {
       await limited.close();
     }
   });
+  it('LIM5: one user holds a bounded number of open connections; closing one makes room', async () => {
+    const limited = await startTestServer({ config: { maxConnectionsPerUser: 3 } });
+    const open = (tok: string) =>
+      new Promise<{ ws: WebSocket; code: number | undefined }>((resolve) => {
+        const ws = new WebSocket(`${limited.wsUrl}/product:lim5?token=${tok}`);
+        ws.on('error', () => {});
+        ws.once('message', () => resolve({ ws, code: undefined }));
+        ws.once('close', (code) => resolve({ ws, code }));
+      });
+    try {
+      const tok = token('connie', 'viewer');
+      const first = await Promise.all([open(tok), open(tok), open(tok)]);
+      expect(first.map((c) => c.code)).toEqual([undefined, undefined, undefined]);
+      const fourth = await open(tok);
+      expect(fourth.code).toBe(4529);
+      expect((await open(token('someone-else', 'viewer'))).code).toBeUndefined();
+      first[0]!.ws.close();
+      await new Promise((resolve) => first[0]!.ws.once('close', resolve));
+      let again = await open(tok);
+      for (let i = 0; again.code !== undefined && i < 50; i++) again = await open(tok);
+      expect(again.code).toBeUndefined();
+      for (const c of [...first, again]) c.ws.close();
+    } finally {
+      await limited.close();
+    }
+  });
 });

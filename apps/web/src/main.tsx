@@ -1,12 +1,18 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createAuthStore } from './stores/authStore';
-import { createOnlineManager } from './sync/onlineManager';
+import { createOnlineManager, defaultProbe } from './sync/onlineManager';
+import { ServerTime } from './sync/serverTime';
 import { App } from './ui/App';
 import './ui/styles.css';
 
 const auth = createAuthStore(window.localStorage);
-const online = createOnlineManager();
+const serverTime = new ServerTime(window.localStorage);
+const online = createOnlineManager({
+  probe: defaultProbe('/healthz', 2500, (date, sentAt, receivedAt) =>
+    serverTime.observe(date, sentAt, receivedAt),
+  ),
+});
 // Test and debugging hook: `window.concord.online.setOnline(false)`.
 (window as unknown as { concord: unknown }).concord = { online };
 
@@ -22,6 +28,6 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App auth={auth} online={online} />
+    <App auth={auth} online={online} serverTime={serverTime} />
   </StrictMode>,
 );

@@ -30,6 +30,7 @@ export interface AppOptions {
   /** Requests per minute per address, whoever signs them (tokens are cheap to come by). */
   readonly rateLimitPerAddressPerMinute: number;
   readonly connection: ConnectionOptions;
+  readonly maxConnectionsPerUser: number;
 }
 
 export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<FastifyInstance> {
@@ -110,6 +111,11 @@ export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<F
   historyRoutes(app, ctx);
   syncRoutes(app, ctx);
   const files = await registerStatic(app, options.webDist);
-  wsRoute(app, { ...ctx, options: options.connection, files });
+  wsRoute(app, {
+    ...ctx,
+    options: options.connection,
+    files,
+    maxConnectionsPerUser: options.maxConnectionsPerUser,
+  });
   return app;
 }

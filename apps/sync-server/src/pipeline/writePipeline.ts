@@ -150,14 +150,13 @@ export class WritePipeline {
     );
     if (problem) return done(this.refuse(writer, problem.code, problem.message));
     live.owners.claim(inspection.newClients, writer.user.id);
-    const claims = live.owners.toPersist(inspection.newClients);
     // 6–10
     return this.commitEdit(
       live,
       (origin) => Y.applyUpdate(live.doc, update, origin),
       writer,
       'edit',
-      claims,
+      inspection.newClients,
     );
   }
 
@@ -172,8 +171,7 @@ export class WritePipeline {
     kind: EntryKind,
     ifHead?: number,
   ): Promise<WriteResult> {
-    const claims = live.owners.toPersist([live.doc.clientID]);
-    return this.commitEdit(live, edit, { user }, kind, claims, ifHead);
+    return this.commitEdit(live, edit, { user }, kind, [live.doc.clientID], ifHead);
   }
 
   private commitEdit(
@@ -181,7 +179,7 @@ export class WritePipeline {
     edit: (origin: unknown) => void,
     writer: Writer,
     kind: EntryKind,
-    claims: readonly ClientClaim[],
+    clients: Iterable<number>,
     ifHead?: number,
   ): Promise<WriteResult> {
     const before = live.lastValid;
@@ -219,7 +217,10 @@ export class WritePipeline {
       });
     }
     live.bytes += entries.reduce((n, e) => n + e.update.byteLength, 0);
-    // 8 persist
+    // 8 persist, with the ownership of client ids first written here
+    const claims = live.owners.toPersist(
+      checked.compensation ? [...clients, live.doc.clientID] : clients,
+    );
     const clocks = [...applied.clocks, ...(checked.compensation?.clocks ?? [])];
     return this.persist(live, entries, claims, clocks, writer.peer, ifHead).then((result) => {
       if (result.status === 'applied' && checked.violation) {

@@ -27,12 +27,15 @@ export interface WsRouteDeps {
   readonly options: ConnectionOptions;
   /** Serves the plain-HTTP GETs of single-segment paths (the app's files). */
   readonly files: FileHandler;
+  /** Open WebSockets one user may hold at once (SPEC LIM5). */
+  readonly maxConnectionsPerUser: number;
 }
 
 const verified = new WeakMap<FastifyRequest, VerifyResult>();
 
 export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
   const { hub, tokens, metrics, logger } = deps;
+  const openByUser = new Map<string, number>();
 
   function refuse(ws: WebSocket, code: number, reason: string): void {
     metrics.closes.inc({ code: String(code) });
@@ -59,6 +62,20 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
         if (!auth.ok) return refuse(ws, CloseCode.unauthorized, auth.error);
         if (!canRead(auth.user, parsed.name))
           return refuse(ws, CloseCode.forbidden, 'not allowed to read this document');
+        const open = openByUser.get(auth.user.id) ?? 0;
+        if (open >= deps.maxConnectionsPerUser) {
+          return refuse(
+            ws,
+            CloseCode.rateLimited,
+            `at most ${deps.maxConnectionsPerUser} open connections per user`,
+          );
+        }
+        openByUser.set(auth.user.id, open + 1);
+        ws.once('close', () => {
+          const left = (openByUser.get(auth.user.id) ?? 1) - 1;
+          if (left > 0) openByUser.set(auth.user.id, left);
+          else openByUser.delete(auth.user.id);
+        });
         const query = new URL(req.url, 'http://localhost').searchParams;
         const extensions = query.get(EXTENSION_PARAM) === EXTENSION_VERSION;
         new Connection(

@@ -25,10 +25,16 @@ export interface OnlineManagerOptions {
   readonly random?: () => number;
 }
 
-export function defaultProbe(url = '/healthz', timeoutMs = 2500): () => Promise<boolean> {
+export function defaultProbe(
+  url = '/healthz',
+  timeoutMs = 2500,
+  onAnswer?: (date: string | null, sentAt: number, receivedAt: number) => void,
+): () => Promise<boolean> {
   return async () => {
     try {
+      const sentAt = Date.now();
       const res = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(timeoutMs) });
+      onAnswer?.(res.headers.get('date'), sentAt, Date.now());
       return res.ok;
     } catch {
       return false;

@@ -34,13 +34,15 @@ export interface WorkspaceOptions {
   readonly wsUrl: string;
   readonly api?: ApiClient;
   readonly catchUpIntervalMs?: number;
+  /** The clock register stamps are made with (default: the device's). */
+  readonly now?: () => number;
 }
 
 const FLUSH_CONCURRENCY = 3;
 const FLUSH_TIMEOUT_MS = 20_000;
 
 export class Workspace {
-  readonly clock = new HybridClock({ replicaId: `tab-${crypto.randomUUID().slice(0, 8)}` });
+  readonly clock: HybridClock;
   readonly api: ApiClient;
   readonly catalog: StoreApi<CatalogState>;
   readonly storage: DocStorage;
@@ -55,6 +57,10 @@ export class Workspace {
   private unsubscribeOnline: () => void;
 
   constructor(private readonly options: WorkspaceOptions) {
+    this.clock = new HybridClock({
+      replicaId: `tab-${crypto.randomUUID().slice(0, 8)}`,
+      ...(options.now ? { physicalNow: options.now } : {}),
+    });
     this.storage = options.storage;
     this.online = options.online;
     this.user = options.user;

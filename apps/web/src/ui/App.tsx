@@ -4,13 +4,22 @@ import type { AuthStore } from '../stores/authStore';
 import { IdbStorage } from '../storage/idbStorage';
 import { MemoryStorage } from '../storage/memoryStorage';
 import type { OnlineManager } from '../sync/onlineManager';
+import type { ServerTime } from '../sync/serverTime';
 import { TokenRefresher } from '../sync/sessionAuth';
 import { Workspace } from '../sync/workspace';
 import { SignIn } from './SignIn';
 import { Shell } from './Shell';
 import { useVanilla } from './hooks';
 
-export function App({ auth, online }: { auth: AuthStore; online: OnlineManager }) {
+export function App({
+  auth,
+  online,
+  serverTime,
+}: {
+  auth: AuthStore;
+  online: OnlineManager;
+  serverTime: ServerTime;
+}) {
   const user = useVanilla(auth.store, (s) => s.user);
   const signedIn = useVanilla(auth.store, (s) => s.token !== undefined);
   const [workspace, setWorkspace] = useState<Workspace>();
@@ -32,7 +41,14 @@ export function App({ auth, online }: { auth: AuthStore; online: OnlineManager }
       });
       if (cancelled) return storage.close();
       const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
-      ws = new Workspace({ storage, online, user, auth: refresher, wsUrl });
+      ws = new Workspace({
+        storage,
+        online,
+        user,
+        auth: refresher,
+        wsUrl,
+        now: () => serverTime.now(),
+      });
       await ws.start();
       if (!cancelled) setWorkspace(ws);
     })();
@@ -42,7 +58,7 @@ export function App({ auth, online }: { auth: AuthStore; online: OnlineManager }
       setWorkspace(undefined);
       void ws?.destroy().then(() => ws?.storage.close());
     };
-  }, [signedIn, user?.id, auth, online]);
+  }, [signedIn, user?.id, auth, online, serverTime]);
 
   if (!signedIn || !user) return <SignIn auth={auth} />;
   if (!workspace) return <p className="loading">Opening your workspace…</p>;
