@@ -71,6 +71,35 @@ console.log(
 );
 
 const fanoutResults: FanoutResult[] = [];
+/** One open-loop run (`rate` edits/s offered by `clients` writers) on a fresh server of `kind`. */
+async function runAtRate(
+  label: string,
+  kind: ServerKind,
+  clients: number,
+  rate: number,
+): Promise<FanoutResult> {
+  const dataDir = join(root, `${label}-${clients}-${kind}`);
+  mkdirSync(dataDir);
+  const server = await startServerProcess(kind, { DATA_DIR: dataDir });
+  let res: FanoutResult;
+  try {
+    await warmUp(server);
+    res = await fanout(server, `product:${label}-${clients}`, {
+      clients,
+      durationMs: options.durationMs,
+      observers: options.observers,
+      window: Number.MAX_SAFE_INTEGER,
+      ratePerS: rate,
+    });
+  } finally {
+    await server.stop();
+  }
+  delete res.finalStateVector;
+  for (const p of res.convergence.problems) problems.push(`${label} ${clients} ${kind}: ${p}`);
+  fanoutResults.push(res);
+  return res;
+}
+
 if (options.scenarios.includes('fanout')) {
   for (const clients of options.clients) {
     const pair: Partial<Record<ServerKind, FanoutResult>> = {};
@@ -182,24 +211,7 @@ if (options.scenarios.includes('fanout')) {
     const rate = r.throughputEditsPerS;
     const paced: Partial<Record<ServerKind, FanoutResult>> = {};
     for (const kind of order) {
-      const dataDir = join(root, `paced-${clients}-${kind}`);
-      mkdirSync(dataDir);
-      const server = await startServerProcess(kind, { DATA_DIR: dataDir });
-      try {
-        paced[kind] = await fanout(server, `product:paced-${clients}`, {
-          clients,
-          durationMs: options.durationMs,
-          observers: options.observers,
-          window: Number.MAX_SAFE_INTEGER,
-          ratePerS: rate,
-        });
-      } finally {
-        await server.stop();
-      }
-      const res = paced[kind]!;
-      delete res.finalStateVector;
-      for (const p of res.convergence.problems) problems.push(`paced ${clients} ${kind}: ${p}`);
-      fanoutResults.push(res);
+      const res = (paced[kind] = await runAtRate('paced', kind, clients, rate));
       console.log(
         `paced ${clients} clients at ${rate} edits/s, ${kind}: delivered ${res.throughputEditsPerS} edits/s, propagation p50 ${res.propagationMs.p50} ms p99 ${res.propagationMs.p99} ms` +
           (res.durableAckMs
@@ -244,25 +256,7 @@ if (options.scenarios.includes('fixed')) {
   for (const [clients, rate] of options.fixed) {
     const results: Partial<Record<ServerKind, FanoutResult>> = {};
     for (const kind of order) {
-      const dataDir = join(root, `fixed-${clients}-${kind}`);
-      mkdirSync(dataDir);
-      const server = await startServerProcess(kind, { DATA_DIR: dataDir });
-      try {
-        await warmUp(server);
-        results[kind] = await fanout(server, `product:fixed-${clients}`, {
-          clients,
-          durationMs: options.durationMs,
-          observers: options.observers,
-          window: Number.MAX_SAFE_INTEGER,
-          ratePerS: rate,
-        });
-      } finally {
-        await server.stop();
-      }
-      const res = results[kind]!;
-      delete res.finalStateVector;
-      for (const p of res.convergence.problems) problems.push(`fixed ${clients} ${kind}: ${p}`);
-      fanoutResults.push(res);
+      const res = (results[kind] = await runAtRate('fixed', kind, clients, rate));
       console.log(
         `fixed ${clients} clients at ${rate} edits/s, ${kind}: server CPU ${res.serverCpuS} s, ${res.serverCpuUsPerDelivery} µs per delivered update, propagation p99 ${res.propagationMs.p99} ms, converged: ${res.convergence.ok}`,
       );

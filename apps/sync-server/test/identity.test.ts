@@ -49,6 +49,19 @@ function impersonate(source: Y.Doc, client: number): Y.Doc {
   return forged;
 }
 
+/** The update Mallory sends: `patch` written under `client`, on top of `source`'s state. */
+function forgedPatch(
+  source: Y.Doc,
+  client: number,
+  patch: Parameters<typeof applyPatch>[2],
+  writer: string,
+): Uint8Array {
+  const forged = impersonate(source, client);
+  return changes(forged, () =>
+    applyPatch(forged, productKind, patch, { clock: clock('m'), writer }),
+  );
+}
+
 function changes(doc: Y.Doc, fn: () => void): Uint8Array {
   const before = Y.encodeStateVector(doc);
   fn();
@@ -65,17 +78,11 @@ describe('client ids belong to the user who first wrote them', () => {
     await waitFor(() => alice.saved() && json(bob.doc).name === 'Alice 1', 'first edit everywhere');
 
     const mallory = await attacker(server, doc, token('mallory', 'editor'));
-    const forged = impersonate(alice.doc, alice.doc.clientID);
-    const update = changes(forged, () =>
-      applyPatch(
-        forged,
-        productKind,
-        { name: 'Mallory was here', stock: { delta: 100 } },
-        {
-          clock: clock('alice'),
-          writer: 'alice',
-        },
-      ),
+    const update = forgedPatch(
+      alice.doc,
+      alice.doc.clientID,
+      { name: 'Mallory was here', stock: { delta: 100 } },
+      'alice',
     );
     mallory.send(updateFrame(update));
     await waitFor(() => mallory.errors.length > 0, 'refusal');
@@ -112,17 +119,9 @@ describe('client ids belong to the user who first wrote them', () => {
       'awareness announced',
     );
     const mallory = await attacker(server, doc, token('mallory', 'editor'));
-    const forged = impersonate(alice.doc, alice.doc.clientID);
     mallory.send(
       updateFrame(
-        changes(forged, () =>
-          applyPatch(
-            forged,
-            productKind,
-            { description: 'not Alice' },
-            { clock: clock('m'), writer: 'alice' },
-          ),
-        ),
+        forgedPatch(alice.doc, alice.doc.clientID, { description: 'not Alice' }, 'alice'),
       ),
     );
     await waitFor(() => mallory.errors.length > 0, 'refusal');
@@ -155,18 +154,8 @@ describe('client ids belong to the user who first wrote them', () => {
     const second = await startTestServer({ store: new SqliteEventStore(file) });
     try {
       const mallory = await attacker(second, doc, token('mallory', 'editor'));
-      const forged = impersonate(snapshot, aliceId);
       mallory.send(
-        updateFrame(
-          changes(forged, () =>
-            applyPatch(
-              forged,
-              productKind,
-              { name: 'Forged after restart' },
-              { clock: clock('m'), writer: 'alice' },
-            ),
-          ),
-        ),
+        updateFrame(forgedPatch(snapshot, aliceId, { name: 'Forged after restart' }, 'alice')),
       );
       await waitFor(() => mallory.errors.length > 0, 'refusal');
       expect(mallory.errors[0]!.code).toBe(ReasonCode.forgedIdentity);
@@ -268,17 +257,9 @@ describe('register and counter slots are the writer’s own', () => {
     expect(live.owners.ownerOf(live.doc.clientID)).toBe(SERVER_IDENTITY);
 
     const mallory = await attacker(server, doc, token('mallory', 'admin'));
-    const forged = impersonate(watcher.doc, live.doc.clientID);
     mallory.send(
       updateFrame(
-        changes(forged, () =>
-          applyPatch(
-            forged,
-            productKind,
-            { name: 'Server says so' },
-            { clock: clock('m'), writer: 'mallory' },
-          ),
-        ),
+        forgedPatch(watcher.doc, live.doc.clientID, { name: 'Server says so' }, 'mallory'),
       ),
     );
     await waitFor(() => mallory.errors.length > 0, 'refusal');

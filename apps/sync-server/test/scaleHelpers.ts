@@ -2,7 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { testConfig } from '../src/config.js';
+import { startScaleOut, type ScaleOutOptions, type ScaleOutServer } from '../src/scale/scaleOut.js';
 import { PostgresEventStore } from '../src/store/postgresEventStore.js';
+import { SECRET } from './helpers.js';
 
 export const DATABASE_URL =
   process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -38,4 +41,21 @@ export async function dropRedisPrefix(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** One in-process instance of a test deployment (its schema and key prefix), quick to notice gaps. */
+export function startInstance(
+  schema: string,
+  prefix: string,
+  options: Partial<ScaleOutOptions> = {},
+): Promise<ScaleOutServer> {
+  return startScaleOut(testConfig({ authSecret: SECRET }), {
+    databaseUrl: DATABASE_URL,
+    redisUrl: REDIS_URL,
+    schema,
+    prefix,
+    pgPoolSize: 4,
+    fanOut: { sweepMs: 1_000, gapGraceMs: 100 },
+    ...options,
+  });
 }

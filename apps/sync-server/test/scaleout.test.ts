@@ -5,30 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { HybridClock, applyPatch, materialize, productKind } from '@concord/shared';
-import { testConfig } from '../src/config.js';
-import { startScaleOut, type ScaleOutServer } from '../src/scale/scaleOut.js';
-import { SECRET, api, connect, synced, token, waitFor, type TestClient } from './helpers.js';
-import {
-  DATABASE_URL,
-  REDIS_URL,
-  dropRedisPrefix,
-  dropSchema,
-  uniqueName,
-} from './scaleHelpers.js';
+import type { ScaleOutServer } from '../src/scale/scaleOut.js';
+import { api, connect, synced, token, waitFor, type TestClient } from './helpers.js';
+import { dropRedisPrefix, dropSchema, startInstance, uniqueName } from './scaleHelpers.js';
 
 const schema = uniqueName('concord_test');
 const prefix = `${uniqueName('concord_test')}:`;
 let servers: ScaleOutServer[] = [];
 
-const start = () =>
-  startScaleOut(testConfig({ authSecret: SECRET }), {
-    databaseUrl: DATABASE_URL,
-    redisUrl: REDIS_URL,
-    schema,
-    prefix,
-    pgPoolSize: 4,
-    fanOut: { sweepMs: 1_000, gapGraceMs: 100 },
-  });
+const start = () => startInstance(schema, prefix);
 
 beforeAll(async () => {
   servers = [await start(), await start(), await start()];

@@ -4,17 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { materialize, productKind } from '@concord/shared';
-import { testConfig } from '../src/config.js';
 import { readCatalog } from '../src/scale/catalogProjection.js';
-import { startScaleOut, type ScaleOutServer } from '../src/scale/scaleOut.js';
-import { SECRET, api, connect, synced, token, waitFor } from './helpers.js';
-import {
-  DATABASE_URL,
-  REDIS_URL,
-  dropRedisPrefix,
-  dropSchema,
-  uniqueName,
-} from './scaleHelpers.js';
+import type { ScaleOutServer } from '../src/scale/scaleOut.js';
+import { api, connect, synced, token, waitFor } from './helpers.js';
+import { dropRedisPrefix, dropSchema, startInstance, uniqueName } from './scaleHelpers.js';
 
 const schema = uniqueName('concord_test');
 const prefix = `${uniqueName('concord_test')}:`;
@@ -23,15 +16,9 @@ let a: ScaleOutServer;
 let b: ScaleOutServer;
 
 const start = (runConsumers = true) =>
-  startScaleOut(testConfig({ authSecret: SECRET }), {
-    databaseUrl: DATABASE_URL,
-    redisUrl: REDIS_URL,
-    schema,
-    prefix,
-    pgPoolSize: 4,
+  startInstance(schema, prefix, {
     cacheTtlMs: CACHE_TTL_MS,
     runConsumers,
-    fanOut: { sweepMs: 1_000, gapGraceMs: 100 },
     consumers: { blockMs: 200, claimIdleMs: 1_000 },
     outbox: { intervalMs: 600_000 }, // OB1 runs the relay by hand
   });

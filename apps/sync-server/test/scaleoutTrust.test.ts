@@ -14,32 +14,17 @@ import {
   productKind,
   validateDocument,
 } from '@concord/shared';
-import { testConfig } from '../src/config.js';
-import { startScaleOut, type ScaleOutServer } from '../src/scale/scaleOut.js';
+import type { ScaleOutServer } from '../src/scale/scaleOut.js';
 import { attacker, updateFrame } from './attacker.js';
-import { SECRET, api, connect, synced, token, waitFor, type TestClient } from './helpers.js';
-import {
-  DATABASE_URL,
-  REDIS_URL,
-  dropRedisPrefix,
-  dropSchema,
-  uniqueName,
-} from './scaleHelpers.js';
+import { api, connect, synced, token, waitFor, type TestClient } from './helpers.js';
+import { dropRedisPrefix, dropSchema, startInstance, uniqueName } from './scaleHelpers.js';
 
 const schema = uniqueName('concord_test');
 const prefix = `${uniqueName('concord_test')}:`;
 let a: ScaleOutServer;
 let b: ScaleOutServer;
 
-const start = () =>
-  startScaleOut(testConfig({ authSecret: SECRET }), {
-    databaseUrl: DATABASE_URL,
-    redisUrl: REDIS_URL,
-    schema,
-    prefix,
-    pgPoolSize: 4,
-    fanOut: { sweepMs: 1_000, gapGraceMs: 100 },
-  });
+const start = () => startInstance(schema, prefix);
 
 beforeAll(async () => {
   a = await start();

@@ -1,47 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { createProduct, openProduct, signIn, status } from './helpers';
+import { kill9, startServer } from './serverProcess';
 
 const PORT = 4181;
 const BASE = `http://127.0.0.1:${PORT}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'concord-e2e-restart-'));
 
-/** A sync server this test owns, so it can kill -9 and restart it on the same data. */
-async function startServer(): Promise<ChildProcess> {
-  const child = spawn('node', ['../sync-server/dist/src/main.js'], {
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      AUTH_SECRET: 'e2e-restart-secret-of-some-length',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  await expect
-    .poll(
-      async () => {
-        try {
-          return (await fetch(`${BASE}/healthz`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      { timeout: 15_000 },
-    )
-    .toBe(true);
-  return child;
-}
-
-async function kill9(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
+const startOwnServer = () =>
+  startServer(PORT, { DATA_DIR: dataDir, AUTH_SECRET: 'e2e-restart-secret-of-some-length' });
 
 let server: ChildProcess | undefined;
 test.afterAll(async () => {
@@ -51,7 +21,7 @@ test.afterAll(async () => {
 test('server killed (-9) and restarted while people edit: they reconnect and nothing is lost', async ({
   browser,
 }) => {
-  server = await startServer();
+  server = await startOwnServer();
   const alice = await signIn(browser, 'Kim', 'editor', BASE);
   const bob = await signIn(browser, 'Lou', 'editor', BASE);
   const id = await createProduct(alice.page, 'Crash test');
@@ -72,7 +42,7 @@ test('server killed (-9) and restarted while people edit: they reconnect and not
   await expect(status(alice.page)).toHaveText(/unsaved/);
   await expect(status(bob.page)).toHaveText(/unsaved/);
 
-  server = await startServer();
+  server = await startOwnServer();
   for (const { page } of [alice, bob]) {
     await expect(status(page)).toHaveText('All changes saved', { timeout: 20_000 });
     await expect(page.getByLabel('Price')).toHaveValue('9.99');
@@ -84,7 +54,7 @@ test('server killed (-9) and restarted while people edit: they reconnect and not
 
   // Once more with a clean restart: everything is still there for a newcomer.
   await kill9(server);
-  server = await startServer();
+  server = await startOwnServer();
   const carol = await signIn(browser, 'Mia', 'editor', BASE);
   await openProduct(carol.page, id);
   await expect(carol.page.getByLabel('Stock')).toHaveValue('4');

@@ -1,35 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { createProduct, openProduct, signIn, status } from './helpers';
+import { startServer } from './serverProcess';
 
 const PORT = 4182;
 const BASE = `http://127.0.0.1:${PORT}`;
 const TTL_SECONDS = 6;
-
-/** A server whose tokens live a few seconds, so one test sees them expire. */
-async function startServer(): Promise<ChildProcess> {
-  const child = spawn('node', ['../sync-server/dist/src/main.js'], {
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'concord-e2e-expiry-')),
-      AUTH_SECRET: 'e2e-expiry-secret-of-some-length',
-      TOKEN_TTL_SECONDS: String(TTL_SECONDS),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  await expect
-    .poll(async () => (await fetch(`${BASE}/healthz`).catch(() => undefined))?.ok ?? false, {
-      timeout: 15_000,
-    })
-    .toBe(true);
-  return child;
-}
 
 let server: ChildProcess | undefined;
 test.afterAll(() => {
@@ -40,7 +19,12 @@ test('AUTH7: tokens expire while a person edits: the app renews them and reconne
   browser,
 }) => {
   test.setTimeout(60_000);
-  server = await startServer();
+  // A server whose tokens live a few seconds, so this test sees them expire.
+  server = await startServer(PORT, {
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'concord-e2e-expiry-')),
+    AUTH_SECRET: 'e2e-expiry-secret-of-some-length',
+    TOKEN_TTL_SECONDS: String(TTL_SECONDS),
+  });
   const kim = await signIn(browser, 'Kim', 'editor', BASE);
   const token = () =>
     kim.page.evaluate(() => JSON.parse(localStorage.getItem('concord.auth')!).token as string);
