@@ -30,13 +30,7 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: {
-        projectService: {
-          allowDefaultProject: [
-            '*/*/vitest.config.ts',
-            '*/*/playwright.config.ts',
-            '*/*/vite.config.ts',
-          ],
-        },
+        projectService: {},
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -15,9 +15,18 @@ for (const ws of workspaces) rmSync(join(ws, 'test-results'), { recursive: true,
 
 const tasks = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['test', 'e2e'];
 
-// Lint and formatting first: a red lint fails the run, but the suites still run and report.
+// Lint, formatting, types and dead code first: a failure fails the run, but the suites still run
+// and report.
 const lint = spawnSync('npm', ['run', 'lint', '--silent'], { cwd: root, stdio: 'inherit' });
 console.log(lint.status === 0 ? 'lint: clean' : 'lint: FAILED');
+const types = spawnSync('npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+});
+console.log(types.status === 0 ? 'types: checked' : 'types: FAILED');
+const knip = spawnSync('npx', ['knip'], { cwd: root, stdio: 'inherit' });
+console.log(knip.status === 0 ? 'dead code: none' : 'dead code: FOUND (knip)');
 const run = spawnSync('npx', ['turbo', 'run', ...tasks, '--log-order=grouped', '--continue'], {
   cwd: root,
   stdio: 'inherit',
@@ -48,7 +57,8 @@ for (const ws of workspaces) {
   }
 }
 if (reports.length === 0) failed += 1; // no suite reported: something broke before tests ran
-const ok = run.status === 0 && failed === 0 && lint.status === 0;
+const ok =
+  run.status === 0 && failed === 0 && lint.status === 0 && types.status === 0 && knip.status === 0;
 if (run.status !== 0 && failed === 0) failed += 1; // a suite crashed without a report
 console.log(`\nsuites reported: ${reports.length}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

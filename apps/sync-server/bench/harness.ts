@@ -7,7 +7,7 @@ import { WebsocketProvider } from 'y-websocket';
 import { MessageType, readErrorEvent, readSavedAck } from '@concord/shared';
 import { testToken } from '../test/tokens.js';
 
-export const SECRET = 'bench-secret-of-sufficient-length';
+const SECRET = 'bench-secret-of-sufficient-length';
 export const HOST = '127.0.0.1';
 
 export type ServerKind = 'concord' | 'reference';

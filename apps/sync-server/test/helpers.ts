@@ -96,7 +96,7 @@ export function connect(
 }
 
 /** The `sub` claim of a token (without verifying it). */
-export function subjectOf(tok: string): string {
+function subjectOf(tok: string): string {
   try {
     const payload = JSON.parse(Buffer.from(tok.split('.')[1] ?? '', 'base64url').toString()) as {
       sub?: unknown;

@@ -46,7 +46,3 @@ export async function goOffline(person: Person): Promise<void> {
   await person.context.setOffline(true);
   await expect(status(person.page)).toHaveText(/Offline|unsaved/);
 }
-
-export async function goOnline(person: Person): Promise<void> {
-  await person.context.setOffline(false);
-}

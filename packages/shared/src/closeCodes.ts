@@ -35,8 +35,6 @@ export const CloseCode = {
   documentTooLarge: 4413,
 } as const;
 
-export type CloseCodeName = keyof typeof CloseCode;
-
 export type CloseAdvice = 'reconnect' | 'reauthenticate' | 'give_up';
 
 const reconnect: ReadonlySet<number> = new Set([
@@ -52,8 +50,4 @@ export function closeAdvice(code: number): CloseAdvice {
   if (reconnect.has(code) || code === 1000 || code < 1000) return 'reconnect';
   if (code === CloseCode.unauthorized || code === CloseCode.sessionExpired) return 'reauthenticate';
   return code >= 4000 || code === CloseCode.messageTooLarge ? 'give_up' : 'reconnect';
-}
-
-export function closeCodeName(code: number): CloseCodeName | undefined {
-  return (Object.keys(CloseCode) as CloseCodeName[]).find((name) => CloseCode[name] === code);
 }

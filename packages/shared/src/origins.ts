@@ -12,5 +12,3 @@ export const Origin = {
   /** A schema migration. */
   migration: 'concord:migration',
 } as const;
-
-export type LocalOrigin = (typeof Origin)[keyof typeof Origin];

@@ -10,9 +10,9 @@ import type { AwarenessEntry } from '../protocol/messages.js';
 import type { ClientOwners } from '../pipeline/identity.js';
 
 export const MAX_IDS_PER_PEER = 4;
-export const MAX_STATE_BYTES = 4_096;
+const MAX_STATE_BYTES = 4_096;
 /** y-protocols clients renew their state every 15 s and consider 30 s outdated. */
-export const OUTDATED_MS = 30_000;
+const OUTDATED_MS = 30_000;
 
 export interface AwarenessPublisher {
   readonly user: { readonly id: string; readonly name: string };

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { EventStore, StoredResponse } from '../store/eventStore.js';
 import { HttpError } from './context.js';
 
-export const MAX_KEY_LENGTH = 255;
+const MAX_KEY_LENGTH = 255;
 
 export class Idempotency {
   private readonly inflight = new Map<string, Promise<unknown>>();

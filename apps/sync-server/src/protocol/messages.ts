@@ -34,7 +34,7 @@ export class MalformedMessage extends Error {
 }
 
 /** Most awareness entries one frame may carry before it is refused undecoded (AW2). */
-export const MAX_AWARENESS_ENTRIES_PER_FRAME = 64;
+const MAX_AWARENESS_ENTRIES_PER_FRAME = 64;
 
 /** Read one client frame. Throws `MalformedMessage` for anything else. */
 export function readClientMessage(frame: Uint8Array): ClientMessage {
@@ -78,7 +78,7 @@ function readSync(decoder: decoding.Decoder): ClientMessage {
 }
 
 /** The y-protocols awareness encoding: count, then (clientId, clock, state JSON) per entry. */
-export function readAwarenessUpdate(bytes: Uint8Array): AwarenessEntry[] {
+function readAwarenessUpdate(bytes: Uint8Array): AwarenessEntry[] {
   const decoder = decoding.createDecoder(bytes);
   const count = decoding.readVarUint(decoder);
   if (count > MAX_AWARENESS_ENTRIES_PER_FRAME) {

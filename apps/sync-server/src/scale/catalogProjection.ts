@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { ScaleMetrics } from './scaleMetrics.js';
 import { StreamConsumer, type EventHandler, type StreamConsumerOptions } from './streamConsumer.js';
 
-export const CATALOG_FIELDS = ['name', 'priceCents', 'status', 'stock'] as const;
+const CATALOG_FIELDS = ['name', 'priceCents', 'status', 'stock'] as const;
 
 export interface CatalogSummary {
   readonly name?: string;
@@ -49,7 +49,7 @@ redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(obj))
 return applied
 `;
 
-export const catalogKey = (prefix: string) => `${prefix}catalog`;
+const catalogKey = (prefix: string) => `${prefix}catalog`;
 
 export function catalogHandler(prefix: string): EventHandler {
   return (event, tx) => {

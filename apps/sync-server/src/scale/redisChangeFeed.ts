@@ -25,7 +25,7 @@ export interface RedisChangeFeedOptions {
 }
 
 /** Stream fields of one event: id, doc, seq, user, ts, kind, changes (JSON), t (publish ms). */
-export function eventFields(event: ChangeEvent, t: number): string[] {
+function eventFields(event: ChangeEvent, t: number): string[] {
   return [
     'id',
     event.id,

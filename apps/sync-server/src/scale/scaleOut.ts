@@ -55,7 +55,7 @@ export interface ScaleOutServer extends RunningServer {
 }
 
 /** Resolve within `ms` or report false. */
-export function withTimeout(check: Promise<unknown>, ms = 1_000): Promise<boolean> {
+function withTimeout(check: Promise<unknown>, ms = 1_000): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
     check.then(

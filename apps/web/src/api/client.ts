@@ -22,7 +22,7 @@ export interface DocListEntry {
   readonly updatedAt: string | number;
 }
 
-export interface HistoryChange {
+interface HistoryChange {
   readonly field: string;
   readonly from: unknown;
   readonly to: unknown;

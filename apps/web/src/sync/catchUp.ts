@@ -18,10 +18,7 @@ export interface CatchUpResult {
   readonly checked: number;
 }
 
-export async function stateVectorOf(
-  storage: DocStorage,
-  doc: string,
-): Promise<Uint8Array | undefined> {
+async function stateVectorOf(storage: DocStorage, doc: string): Promise<Uint8Array | undefined> {
   const updates = await storage.loadUpdates(doc);
   if (updates.length === 0) return undefined;
   return Y.encodeStateVectorFromUpdate(

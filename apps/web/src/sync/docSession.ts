@@ -63,7 +63,7 @@ export interface SessionDeps {
   readonly WebSocketPolyfill?: typeof WebSocket;
 }
 
-export interface ServerMessage {
+interface ServerMessage {
   readonly id: number;
   readonly event: ErrorEvent;
   readonly at: number;

@@ -2,7 +2,6 @@
  * Which local edits the server has durably saved. Pure functions over state vectors and the
  * persisted list of pending edits (see storage/docStorage.ts `PendingEdit`).
  */
-import { unsavedClocks } from '@concord/shared';
 import type { PendingEdit } from '../storage/docStorage';
 
 export type Vector = Map<number, number>;
@@ -35,11 +34,4 @@ export function addPending(pending: readonly PendingEdit[], edit: PendingEdit): 
 /** Number of unsaved edits: pending edits not covered by the acknowledged vector. */
 export function unsavedCount(pending: readonly PendingEdit[], ack: Vector): number {
   return stillPending(pending, ack).length;
-}
-
-/** Yjs operations in `local` the server has not acknowledged (for diagnostics). */
-export function unsavedOperations(local: Vector, ack: Vector): number {
-  let n = 0;
-  for (const v of unsavedClocks(local, ack).values()) n += v;
-  return n;
 }

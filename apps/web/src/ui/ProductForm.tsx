@@ -6,7 +6,7 @@ import { TagsField } from './TagsField';
 
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'JPY', 'SEK', 'DKK', 'NOK', 'PLN', 'CAD', 'AUD'];
 
-export function parsePrice(text: string) {
+function parsePrice(text: string) {
   const t = text.trim().replace(',', '.');
   if (!/^\d+(\.\d{0,2})?$/.test(t))
     return { ok: false as const, message: 'Price must be an amount like 12.50' };

@@ -20,7 +20,7 @@ const EXPLAIN: Record<string, string> = {
   storage_failure: 'The server could not save your change. It will be retried.',
 };
 
-export function describeServerError(event: ErrorEvent): string {
+function describeServerError(event: ErrorEvent): string {
   const fields = (event.fields ?? []).map((f) => FIELD_LABELS[f] ?? f);
   const base = EXPLAIN[event.code] ?? 'The server reported a problem.';
   return `${base}${fields.length ? ` Fields: ${fields.join(', ')}.` : ''}${event.message ? ` (${event.message})` : ''}`;

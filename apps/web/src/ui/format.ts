@@ -6,7 +6,7 @@ export function formatPrice(cents: number, currency: string): string {
   }
 }
 
-export function formatValue(value: unknown): string {
+function formatValue(value: unknown): string {
   if (value === null || value === undefined || value === '') return '(empty)';
   if (Array.isArray(value)) return value.join(', ') || '(none)';
   return typeof value === 'object' ? JSON.stringify(value) : String(value);

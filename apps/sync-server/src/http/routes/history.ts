@@ -16,7 +16,7 @@ import {
   type HttpContext,
 } from '../context.js';
 
-export const MAX_HISTORY_PAGE = 500;
+const MAX_HISTORY_PAGE = 500;
 
 export function historyRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();

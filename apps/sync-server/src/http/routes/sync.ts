@@ -11,7 +11,7 @@ import { parseDocName } from '@concord/shared';
 import { canRead } from '../../auth/permissions.js';
 import { authenticate, sendJson, userOf, yielder, type HttpContext } from '../context.js';
 
-export const MAX_SYNC_DOCS = 1_000;
+const MAX_SYNC_DOCS = 1_000;
 const body = z.object({
   docs: z
     .record(z.string().max(200), z.string().max(65_536))
