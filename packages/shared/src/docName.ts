@@ -1,5 +1,5 @@
 /**
- * Document names are the contract between browser, server and storage (DESIGN.md §2; SPEC: NAME1–NAME2):
+ * Document names are the contract between browser, server and storage (docs/architecture.md §4; SPEC: NAME1–NAME2):
  * `product:<id>` and `profile:<userId>`, ids of 1–64 characters from [A-Za-z0-9_-].
  */
 export const DOCUMENT_KINDS = ['product', 'profile'] as const;

@@ -1,4 +1,4 @@
-/** The product document kind: one catalog item (DESIGN.md §2). */
+/** The product document kind: one catalog item (docs/architecture.md §4). */
 import { z } from 'zod';
 import { ISO_4217_CODES } from './currencies.js';
 import type { DocumentKind } from './documentKind.js';

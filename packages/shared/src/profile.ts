@@ -1,4 +1,4 @@
-/** The profile document kind: one user's profile (DESIGN.md §2). */
+/** The profile document kind: one user's profile (docs/architecture.md §4). */
 import { z } from 'zod';
 import type { DocumentKind } from './documentKind.js';
 

@@ -8,7 +8,7 @@ export interface SessionUser {
   readonly role: Role;
 }
 
-/** Why `user` may not edit `doc`, or undefined when they may (DESIGN.md §2). */
+/** Why `user` may not edit `doc`, or undefined when they may (docs/architecture.md §4). */
 export function readOnlyReason(user: SessionUser, doc: DocName): string | undefined {
   if (user.role === 'viewer')
     return 'You are signed in as a viewer: viewers can look but not change anything.';

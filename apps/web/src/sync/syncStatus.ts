@@ -1,4 +1,4 @@
-/** The one sync status line the person always sees (DESIGN.md §5). Pure. */
+/** The one sync status line the person always sees (docs/architecture.md §4, Browser). Pure. */
 export type Connection = 'offline' | 'connecting' | 'connected';
 
 export interface StatusInput {
