@@ -4,7 +4,7 @@ import { cpus } from 'node:os';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
-import { MessageType, readErrorEvent, readSavedAck } from '@concord/shared';
+import { MessageType, productKind, readErrorEvent, readSavedAck } from '@concord/shared';
 import { testToken } from '../test/tokens.js';
 
 const SECRET = 'bench-secret-of-sufficient-length';
@@ -46,7 +46,10 @@ export function docUrl(
   user = 'bench',
 ): string {
   const params = new URLSearchParams({ token: token(user) });
-  if (optIn && server.kind === 'concord') params.set('concord', '1');
+  if (optIn && server.kind === 'concord') {
+    params.set('concord', '1');
+    params.set('schema', String(productKind.schemaVersion));
+  }
   return `ws://${HOST}:${server.port}/${docName}?${params.toString()}`;
 }
 
@@ -116,7 +119,10 @@ export interface YClient {
 
 export function yClient(server: ServerProcess, docName: string, doc = new Y.Doc()): YClient {
   const params: Record<string, string> = { token: token('observer') };
-  if (server.kind === 'concord') params.concord = '1';
+  if (server.kind === 'concord') {
+    params.concord = '1';
+    params.schema = String(productKind.schemaVersion);
+  }
   const provider = new WebsocketProvider(`ws://${HOST}:${server.port}`, docName, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     params,

@@ -7,7 +7,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import { MessageType, readErrorEvent, type ErrorEvent } from '@concord/shared';
-import { waitFor } from './helpers.js';
+import { SCHEMA, waitFor } from './helpers.js';
 
 export interface Attacker {
   readonly ws: WebSocket;
@@ -25,7 +25,9 @@ export async function attacker(
   doc: string,
   tok: string,
 ): Promise<Attacker> {
-  const ws = new WebSocket(`${server.wsUrl}/${doc}?token=${encodeURIComponent(tok)}&concord=1`);
+  const ws = new WebSocket(
+    `${server.wsUrl}/${doc}?token=${encodeURIComponent(tok)}&concord=1&schema=${SCHEMA}`,
+  );
   const frames: Uint8Array[] = [];
   const errors: ErrorEvent[] = [];
   let code: number | undefined;

@@ -170,7 +170,7 @@ describe('validation by compensation', () => {
     );
     expect(materialize(writer.doc, productKind, 'comp3')).toMatchObject({
       name: 'Edited after the upgrade',
-      schemaVersion: 1,
+      schemaVersion: productKind.schemaVersion,
       stock: 0,
     });
     expect(json.name).toBe('Edited after the upgrade');

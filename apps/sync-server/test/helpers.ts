@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
-import { readErrorEvent, readSavedAck, MessageType, type ErrorEvent } from '@concord/shared';
+import {
+  documentKinds,
+  readErrorEvent,
+  readSavedAck,
+  MessageType,
+  type ErrorEvent,
+} from '@concord/shared';
 import type { Role } from '../src/auth/tokens.js';
 import { testConfig, type ServerConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
@@ -14,6 +20,8 @@ import { SqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { testToken } from './tokens.js';
 
 export const SECRET = 'test-secret-of-sufficient-length';
+/** The newest schema version this code knows of any kind (what an up-to-date app declares). */
+export const SCHEMA = Math.max(...Object.values(documentKinds).map((k) => k.schemaVersion));
 
 export function token(sub: string, role: Role, ttlSeconds = 3600): string {
   return testToken(SECRET, sub, role, ttlSeconds);
@@ -53,7 +61,10 @@ export function connect(
 ): TestClient {
   const doc = options.doc ?? new Y.Doc();
   const params: Record<string, string> = { token: tok };
-  if (options.extensions) params.concord = '1';
+  if (options.extensions) {
+    params.concord = '1';
+    params.schema = String(SCHEMA); // this code's schema versions
+  }
   const provider = new WebsocketProvider(server.wsUrl, docName, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     params,

@@ -3,7 +3,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { HybridClock, ReasonCode, applyPatch, documentKinds, productKind } from '@concord/shared';
+import {
+  HybridClock,
+  Origin,
+  ReasonCode,
+  applyPatch,
+  documentKinds,
+  productKind,
+} from '@concord/shared';
 import { LiveDoc } from '../src/docs/liveDoc.js';
 import { SeqTracker } from '../src/docs/seqTracker.js';
 import { applyCaptured } from '../src/pipeline/apply.js';
@@ -103,7 +110,7 @@ describe('inspect', () => {
     if (!n.ok) throw new Error(n.message);
     expect(
       checkStructure(
-        { kind: productKind, user: 'ann', nowMs: Date.now(), maxSkewMs: 1 },
+        { kind: productKind, user: 'ann', nowMs: Date.now(), maxSkewMs: 1, docVersion: 2 },
         n.rootNames,
         n.items,
       ),
@@ -115,7 +122,7 @@ describe('inspect', () => {
     expect([...j.rootNames]).toEqual(['junk']);
     expect(
       checkStructure(
-        { kind: productKind, user: 'ann', nowMs: Date.now(), maxSkewMs: 1 },
+        { kind: productKind, user: 'ann', nowMs: Date.now(), maxSkewMs: 1, docVersion: 2 },
         j.rootNames,
         j.items,
       ),
@@ -134,7 +141,7 @@ describe('structure', () => {
     );
     if (!result.ok) throw new Error(result.message);
     return checkStructure(
-      { kind: productKind, user, nowMs: Date.now(), maxSkewMs: 60_000 },
+      { kind: productKind, user, nowMs: Date.now(), maxSkewMs: 60_000, docVersion: 2 },
       result.rootNames,
       result.items,
     );
@@ -210,11 +217,15 @@ describe('apply', () => {
     const { applied } = applyCaptured(
       target,
       (o) => Y.applyUpdate(target.doc, updates[1]!, o),
-      'test',
+      Origin.local,
     );
     expect(applied).toBeUndefined();
     expect(target.doc.store.pendingStructs).toBeNull();
-    const ok = applyCaptured(target, (o) => Y.applyUpdate(target.doc, updates[0]!, o), 'test');
+    const ok = applyCaptured(
+      target,
+      (o) => Y.applyUpdate(target.doc, updates[0]!, o),
+      Origin.local,
+    );
     expect(ok.applied?.clocks).toEqual([[source.clientID, 3]]);
     expect([...(ok.applied?.changed ?? [])]).toEqual(['description']);
   });

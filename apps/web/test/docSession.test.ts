@@ -2,11 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { CloseCode, MessageType, writeErrorEvent, writeSavedAck } from '@concord/shared';
+import {
+  CloseCode,
+  MessageType,
+  materialize,
+  productKind,
+  writeErrorEvent,
+  writeSavedAck,
+} from '@concord/shared';
 import { MemoryStorage } from '../src/storage/memoryStorage';
 import { DocSession, type SessionDeps } from '../src/sync/docSession';
 import { createOnlineManager } from '../src/sync/onlineManager';
-import type { SessionUser } from '../src/sync/permissions';
+import type { SessionUser } from '@concord/shared';
 import type { SessionAuth } from '../src/sync/sessionAuth';
 import { HybridClock } from '@concord/shared';
 
@@ -173,5 +180,41 @@ describe('DocSession', () => {
       .poll(() => s.store.getState().fatal)
       .toBe('Sign in again to save 2 changes: they are kept on this device until then.');
     expect(s.store.getState().unsaved).toBe(2);
+  });
+
+  it('MIG1: a document stored by an older app version is migrated on open, and the migration is saved like an edit', async () => {
+    const storage = new MemoryStorage();
+    const old = new Y.Doc();
+    old.getMap('meta').set('kind', 'product');
+    old.getMap('meta').set('schemaVersion', 1);
+    old.getMap('s:tags').set('sale', true); // the v1 layout
+    await storage.appendUpdate('product:p9', Y.encodeStateAsUpdate(old));
+    const s = await open('product:p9', deps(storage));
+    expect(s.doc.getMap('meta').get('schemaVersion')).toBe(productKind.schemaVersion);
+    expect(materialize(s.doc, productKind, 'p9').tags).toEqual(['sale']);
+    expect(s.store.getState().unsaved).toBe(1);
+    expect(s.store.getState().upgradeRequired).toBeUndefined();
+  });
+
+  it('MIG2: a document from a newer app version is left as it is and read-only, with a reload notice; so is one the server says is newer (4426)', async () => {
+    const storage = new MemoryStorage();
+    const newer = new Y.Doc();
+    newer.getMap('meta').set('kind', 'product');
+    newer.getMap('meta').set('schemaVersion', productKind.schemaVersion + 1);
+    await storage.appendUpdate('product:p10', Y.encodeStateAsUpdate(newer));
+    const s = await open('product:p10', deps(storage));
+    expect(s.doc.getMap('meta').get('schemaVersion')).toBe(productKind.schemaVersion + 1);
+    expect(s.store.getState().upgradeRequired).toMatch(/new version of Concord/);
+    expect(() => s.edit({ name: 'x' })).toThrow(/new version/);
+
+    const other = await open('product:p11', deps(new MemoryStorage()));
+    other.edit({ name: 'Kept on this device' });
+    other.provider!.emit('connection-close', [
+      closeEvent(CloseCode.upgradeRequired),
+      other.provider!,
+    ]);
+    await expect.poll(() => other.store.getState().upgradeRequired).toMatch(/reload/);
+    expect(other.store.getState().unsaved).toBe(1);
+    expect(other.provider!.params.schema).toBe(String(productKind.schemaVersion));
   });
 });

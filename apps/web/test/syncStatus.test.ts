@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { statusText } from '../src/sync/syncStatus';
-import { addPending, mergeVectors, stillPending, unsavedCount } from '../src/sync/savedEdits';
 
 describe('statusText', () => {
   it('says Offline when offline with nothing unsaved', () => {
@@ -27,44 +26,6 @@ describe('statusText', () => {
   it('says All changes saved only after the server acknowledged', () => {
     expect(statusText({ online: true, connection: 'connected', acked: true, unsaved: 0 })).toBe(
       'All changes saved',
-    );
-  });
-});
-
-describe('saved edits', () => {
-  it('an edit is saved once the acknowledged clock of its client reaches it', () => {
-    let pending = addPending([], [7, 3]);
-    pending = addPending(pending, [7, 5]);
-    pending = addPending(pending, [9, 1]);
-    const ack = new Map([[7, 4]]);
-    expect(unsavedCount(pending, ack)).toBe(2);
-    expect(
-      stillPending(
-        pending,
-        mergeVectors(
-          ack,
-          new Map([
-            [7, 5],
-            [9, 1],
-          ]),
-        ),
-      ),
-    ).toEqual([]);
-  });
-  it('acknowledgements never go backwards', () => {
-    expect(
-      mergeVectors(
-        new Map([[1, 5]]),
-        new Map([
-          [1, 2],
-          [2, 1],
-        ]),
-      ),
-    ).toEqual(
-      new Map([
-        [1, 5],
-        [2, 1],
-      ]),
     );
   });
 });

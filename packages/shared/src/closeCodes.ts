@@ -33,6 +33,8 @@ export const CloseCode = {
   messageTooLarge: 1009,
   /** The document would exceed the server's maximum document size. */
   documentTooLarge: 4413,
+  /** The document has a newer schema than this app knows: reload to get the new version. */
+  upgradeRequired: 4426,
 } as const;
 
 export type CloseAdvice = 'reconnect' | 'reauthenticate' | 'give_up';

@@ -1,29 +1,24 @@
 /**
  * The generic machinery behind product and profile documents: where each field lives in a Y.Doc,
- * how a document materializes to plain JSON, how a typed patch becomes one CRDT edit, and schema
- * migrations. Each kind (product.ts, profile.ts) is a table of fields plus a zod schema.
+ * how a document materializes to plain JSON, how a typed patch becomes one CRDT edit, restores,
+ * lost writes, change descriptions and schema migrations. Each kind (product.ts, profile.ts) is a
+ * table of fields plus a zod schema; what a field *means* is its kind's module (fields.ts), and
+ * nothing here switches over kinds.
  *
  * Layout: every field is its own top-level Yjs type (never a nested one, because two replicas that
  * create the same nested type concurrently would lose one of them):
  *   register `f` -> Y.Map  `r:f`   text `f` -> Y.Text `t:f`   set `f` -> Y.Map `s:f`
- *   counter  `f` -> Y.Map  `c:f`   meta     -> Y.Map `meta` {kind, id, schemaVersion}
+ *   counter  `f` -> Y.Map  `c:f`   meta     -> Y.Map `meta` {kind, schemaVersion}
  */
 import * as Y from 'yjs';
 import type { z } from 'zod';
 import type { DocumentKindName } from './docName.js';
-import type { Hlc, HybridClock } from './hlc.js';
-import { Origin } from './origins.js';
-import { readRegister, writeRegister, type RegisterState, type RegisterValue } from './register.js';
-import { adjustCounter, readCounter } from './counter.js';
-import { addTag, readTagSet, removeTag } from './tagSet.js';
-import { replaceText } from './text.js';
+import type { EditContext, FieldSpec, PatchValue } from './fieldKind.js';
+import { fieldTypeName, opsOf } from './fields.js';
+import type { Hlc } from './hlc.js';
+import { Origin, type TxOrigin } from './origins.js';
+import { lostWrites, readRegister, type RegisterState, type RegisterWrite } from './register.js';
 import { validateWith, type FieldIssue, type ValidationResult } from './validation.js';
-
-export type FieldSpec =
-  | { readonly kind: 'register'; readonly default: RegisterValue; readonly value: z.ZodType }
-  | { readonly kind: 'text'; readonly value: z.ZodType<string> }
-  | { readonly kind: 'set'; readonly element: z.ZodType<string>; readonly max?: number }
-  | { readonly kind: 'counter' };
 
 export type Migration = (doc: Y.Doc) => void;
 
@@ -38,40 +33,19 @@ export interface DocumentKind<J extends object> {
   readonly migrations: Readonly<Record<number, Migration>>;
 }
 
-/** Who is editing, and the clock that orders their register writes. */
-export interface EditContext {
-  readonly clock: HybridClock;
-  /** User id of the writer. */
-  readonly writer: string;
-}
-
-/**
- * A patch: register fields take a value; text fields take the full new text (applied as a minimal
- * edit); set fields take `{add, remove}`; counter fields take `{delta}`.
- */
-export type PatchValue =
-  RegisterValue | string | { add?: string[]; remove?: string[] } | { delta: number };
 export type Patch = Readonly<Record<string, PatchValue>>;
 
 export const META_MAP = 'meta';
 
-export function fieldTypeName(spec: FieldSpec, field: string): string {
-  switch (spec.kind) {
-    case 'register':
-      return `r:${field}`;
-    case 'text':
-      return `t:${field}`;
-    case 'set':
-      return `s:${field}`;
-    case 'counter':
-      return `c:${field}`;
-  }
+function specOf(kind: DocumentKind<object>, field: string): FieldSpec {
+  const spec = kind.fields[field];
+  if (!spec) throw new Error(`${kind.kind} has no field "${field}"`);
+  return spec;
 }
 
 /** The Yjs shared type that holds `field`. */
-export function fieldType(doc: Y.Doc, spec: FieldSpec, field: string): Y.Map<unknown> | Y.Text {
-  const name = fieldTypeName(spec, field);
-  return spec.kind === 'text' ? doc.getText(name) : doc.getMap<unknown>(name);
+function fieldType(doc: Y.Doc, spec: FieldSpec, field: string): Y.Map<unknown> | Y.Text {
+  return opsOf(spec).type(doc, fieldTypeName(spec, field));
 }
 
 export function registerState(
@@ -85,9 +59,30 @@ export function registerState(
   return readRegister(doc.getMap<unknown>(fieldTypeName(spec, field)));
 }
 
+/** `user`'s scalar writes that lost to someone else's later write, by field. */
+export function lostWritesOf(
+  doc: Y.Doc,
+  kind: DocumentKind<object>,
+  user: string,
+): { field: string; mine: RegisterWrite; current: RegisterWrite }[] {
+  const out = [];
+  for (const [field, spec] of Object.entries(kind.fields)) {
+    if (spec.kind !== 'register') continue;
+    const lost = lostWrites(doc.getMap<unknown>(fieldTypeName(spec, field)), user);
+    if (lost) out.push({ field, ...lost });
+  }
+  return out;
+}
+
 /** Has anything been written to this document? (A never-written document is a 404.) */
 export function isEmptyDocument(doc: Y.Doc): boolean {
   return doc.store.clients.size === 0;
+}
+
+/** The document's schema version (as written in `meta`; a document without one is current). */
+export function schemaVersionOf(doc: Y.Doc, kind: DocumentKind<object>): number {
+  const stored = doc.getMap<unknown>(META_MAP).get('schemaVersion');
+  return typeof stored === 'number' ? stored : kind.schemaVersion;
 }
 
 /** The document as plain JSON. Unwritten registers read as their (valid) defaults (MAT1). */
@@ -96,12 +91,10 @@ export function materialize(
   kind: DocumentKind<object>,
   id: string,
 ): Record<string, unknown> {
-  const meta = doc.getMap<unknown>(META_MAP);
-  const version = meta.get('schemaVersion');
   const out: Record<string, unknown> = {
     kind: kind.kind,
     id,
-    schemaVersion: typeof version === 'number' ? version : kind.schemaVersion,
+    schemaVersion: schemaVersionOf(doc, kind),
   };
   for (const field of Object.keys(kind.fields)) out[field] = readField(doc, kind, field);
   return out;
@@ -109,20 +102,8 @@ export function materialize(
 
 /** One field's materialized value. */
 export function readField(doc: Y.Doc, kind: DocumentKind<object>, field: string): unknown {
-  const spec = kind.fields[field];
-  if (!spec) throw new Error(`${kind.kind} has no field "${field}"`);
-  switch (spec.kind) {
-    case 'register': {
-      const { current } = readRegister(doc.getMap<unknown>(fieldTypeName(spec, field)));
-      return current ? current.value : spec.default;
-    }
-    case 'text':
-      return doc.getText(fieldTypeName(spec, field)).toString();
-    case 'set':
-      return readTagSet(doc.getMap<unknown>(fieldTypeName(spec, field)));
-    case 'counter':
-      return readCounter(doc.getMap<unknown>(fieldTypeName(spec, field)));
-  }
+  const spec = specOf(kind, field);
+  return opsOf(spec).read(doc, fieldTypeName(spec, field), spec);
 }
 
 /**
@@ -165,67 +146,9 @@ export function checkPatch(kind: DocumentKind<object>, patch: unknown): Validati
       });
       continue;
     }
-    issues.push(...checkPatchValue(spec, field, value));
+    issues.push(...opsOf(spec).checkPatch(spec, field, value));
   }
   return issues.length === 0 ? { ok: true, value: patch as Patch } : { ok: false, issues };
-}
-
-function checkPatchValue(spec: FieldSpec, field: string, value: unknown): FieldIssue[] {
-  const prefix = (issues: FieldIssue[]) =>
-    issues.map((i) => ({ ...i, field: i.field ? `${field}.${i.field}` : field }));
-  switch (spec.kind) {
-    case 'register':
-    case 'text': {
-      const r = validateWith(spec.value, value);
-      return r.ok ? [] : prefix(r.issues);
-    }
-    case 'set': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        return [
-          { field, code: 'invalid_type', message: 'expected {"add": [...], "remove": [...]}' },
-        ];
-      }
-      const issues: FieldIssue[] = [];
-      for (const [op, list] of Object.entries(value as Record<string, unknown>)) {
-        if (op !== 'add' && op !== 'remove') {
-          issues.push({
-            field: `${field}.${op}`,
-            code: 'unknown_field',
-            message: 'expected "add" or "remove"',
-          });
-        } else if (!Array.isArray(list)) {
-          issues.push({
-            field: `${field}.${op}`,
-            code: 'invalid_type',
-            message: 'expected an array of strings',
-          });
-        } else {
-          list.forEach((element, i) => {
-            const r = validateWith(spec.element, element);
-            if (!r.ok)
-              issues.push(...r.issues.map((x) => ({ ...x, field: `${field}.${op}.${i}` })));
-          });
-        }
-      }
-      return issues;
-    }
-    case 'counter': {
-      const delta = (value as { delta?: unknown } | null)?.delta;
-      if (
-        typeof value !== 'object' ||
-        value === null ||
-        Object.keys(value).some((k) => k !== 'delta')
-      ) {
-        return [{ field, code: 'invalid_type', message: 'expected {"delta": <integer>}' }];
-      }
-      if (typeof delta !== 'number' || !Number.isSafeInteger(delta)) {
-        return [
-          { field: `${field}.delta`, code: 'invalid_type', message: 'delta must be an integer' },
-        ];
-      }
-      return [];
-    }
-  }
 }
 
 /**
@@ -237,7 +160,7 @@ export function applyPatch(
   kind: DocumentKind<object>,
   patch: Patch,
   ctx: EditContext,
-  origin: unknown = Origin.local,
+  origin: TxOrigin = Origin.local,
 ): PatchResult {
   const stamps: Record<string, Hlc> = {};
   doc.transact(() => {
@@ -246,30 +169,8 @@ export function applyPatch(
       const spec = kind.fields[field];
       if (!spec)
         throw new Error(`applyPatch: ${kind.kind} has no field "${field}" (check the patch first)`);
-      switch (spec.kind) {
-        case 'register': {
-          const map = doc.getMap<unknown>(fieldTypeName(spec, field));
-          // Always a fresh write, even of the current value: setting a value again is a later write.
-          stamps[field] = writeRegister(map, value as RegisterValue, ctx.clock, ctx.writer);
-          break;
-        }
-        case 'text':
-          replaceText(doc.getText(fieldTypeName(spec, field)), value as string);
-          break;
-        case 'set': {
-          const map = doc.getMap<unknown>(fieldTypeName(spec, field));
-          const ops = value as { add?: string[]; remove?: string[] };
-          for (const tag of ops.remove ?? []) removeTag(map, tag);
-          for (const tag of ops.add ?? []) addTag(map, tag);
-          break;
-        }
-        case 'counter':
-          adjustCounter(
-            doc.getMap<unknown>(fieldTypeName(spec, field)),
-            (value as { delta: number }).delta,
-          );
-          break;
-      }
+      const stamp = opsOf(spec).apply(doc, fieldTypeName(spec, field), spec, value, ctx);
+      if (stamp) stamps[field] = stamp;
     }
   }, origin);
   return { stamps };
@@ -280,8 +181,33 @@ export interface PatchResult {
   readonly stamps: Readonly<Record<string, Hlc>>;
 }
 
+/** The patch that turns the materialized `current` into `target` (a restore as a forward edit). */
+export function patchToReach(
+  kind: DocumentKind<object>,
+  current: Record<string, unknown>,
+  target: Record<string, unknown>,
+): Patch {
+  const patch: Record<string, PatchValue> = {};
+  for (const [field, spec] of Object.entries(kind.fields)) {
+    const value = opsOf(spec).patchTo(spec, current[field], target[field]);
+    if (value !== undefined) patch[field] = value;
+  }
+  return patch;
+}
+
+/** A short description of one field's change, for history and notices. */
+export function describeChange(
+  kind: DocumentKind<object>,
+  field: string,
+  from: unknown,
+  to: unknown,
+): string {
+  const spec = kind.fields[field];
+  return spec ? opsOf(spec).describe(from, to) : `${String(from)} → ${String(to)}`;
+}
+
 /** Write kind and schema version once; concurrent identical writes are harmless. */
-export function ensureMeta(doc: Y.Doc, kind: DocumentKind<object>): void {
+function ensureMeta(doc: Y.Doc, kind: DocumentKind<object>): void {
   const meta = doc.getMap<unknown>(META_MAP);
   if (meta.get('kind') !== kind.kind) meta.set('kind', kind.kind);
   if (typeof meta.get('schemaVersion') !== 'number') meta.set('schemaVersion', kind.schemaVersion);
@@ -291,11 +217,12 @@ export type MigrationResult =
   | { ok: true; from: number; to: number }
   | { ok: false; code: 'newer_schema' | 'missing_migration'; message: string };
 
-/** Upgrade a document to `kind.schemaVersion`, one step at a time (MIG1–MIG2). */
+/**
+ * Upgrade a document to `kind.schemaVersion`, one step at a time, in one transaction with origin
+ * `concord:migration` (MIG1); refuse one of a newer version than this code knows (MIG2).
+ */
 export function migrateDocument(doc: Y.Doc, kind: DocumentKind<object>): MigrationResult {
-  const meta = doc.getMap<unknown>(META_MAP);
-  const stored = meta.get('schemaVersion');
-  const from = typeof stored === 'number' ? stored : kind.schemaVersion;
+  const from = schemaVersionOf(doc, kind);
   if (from > kind.schemaVersion) {
     return {
       ok: false,
@@ -315,7 +242,7 @@ export function migrateDocument(doc: Y.Doc, kind: DocumentKind<object>): Migrati
   if (from < kind.schemaVersion) {
     doc.transact(() => {
       for (let v = from; v < kind.schemaVersion; v++) kind.migrations[v]?.(doc);
-      meta.set('schemaVersion', kind.schemaVersion);
+      doc.getMap<unknown>(META_MAP).set('schemaVersion', kind.schemaVersion);
     }, Origin.migration);
   }
   return { ok: true, from, to: kind.schemaVersion };

@@ -1,5 +1,7 @@
 export * from './hlc.js';
 export * from './origins.js';
+export * from './fieldKind.js';
+export * from './fields.js';
 export * from './register.js';
 export * from './counter.js';
 export * from './tagSet.js';
@@ -16,3 +18,5 @@ export * from './protocol.js';
 export * from './savedState.js';
 export * from './entryRules.js';
 export * from './compensation.js';
+export * from './permissions.js';
+export * from './apiTypes.js';

@@ -1,4 +1,11 @@
-/** The product document kind: one catalog item (docs/architecture.md §4). */
+/**
+ * The product document kind: one catalog item (docs/architecture.md §4).
+ *
+ * Schema versions: 1 — tags keyed by the tag; 2 — tags keyed by writer and tag, so an add always
+ * wins over a concurrent remove (SET1). Version-1 tag entries stay readable and removable by
+ * version-2 code, so the 1 → 2 migration rewrites nothing; it records the version, which tells
+ * older apps that the document moved on (MIG1–MIG4).
+ */
 import { z } from 'zod';
 import { ISO_4217_CODES } from './currencies.js';
 import type { DocumentKind } from './documentKind.js';
@@ -78,7 +85,7 @@ export interface ProductPatch {
 
 export const productKind: DocumentKind<Product> = {
   kind: 'product',
-  schemaVersion: 1,
+  schemaVersion: 2,
   fields: {
     name: { kind: 'register', default: 'Untitled product', value: name },
     sku: { kind: 'register', default: '', value: sku },
@@ -90,5 +97,8 @@ export const productKind: DocumentKind<Product> = {
     stock: { kind: 'counter' },
   },
   schema: productSchema,
-  migrations: {},
+  migrations: {
+    // v1 tag entries are read and removed as they are (tagSet.ts): nothing to rewrite.
+    1: () => undefined,
+  },
 };

@@ -21,6 +21,11 @@ export const MessageType = {
 /** Query parameter with which a client opts in to message types 100 and 101. */
 export const EXTENSION_PARAM = 'concord';
 export const EXTENSION_VERSION = '1';
+/**
+ * Query parameter naming the newest schema version of the document's kind that the client knows.
+ * A Concord app that sends none is taken to know version 1 (it predates the parameter).
+ */
+export const SCHEMA_PARAM = 'schema';
 
 /** Why a change was rejected or compensated. */
 export const ReasonCode = {
@@ -43,6 +48,8 @@ export const ReasonCode = {
   awarenessRefused: 'awareness_refused',
   /** The document changed since the version the write was based on (If-Match). */
   versionMoved: 'version_moved',
+  /** The document has a newer schema than the writer (or this server) knows: reload. */
+  newerSchema: 'newer_schema',
   /** The change would make the document larger than the server allows. */
   documentTooLarge: 'document_too_large',
   /** The update was decodable as a frame but not as a Yjs update. */

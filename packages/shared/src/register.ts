@@ -1,5 +1,6 @@
 /**
- * LWW register on Yjs, ordered by hybrid logical clock (SPEC: LWW1–LWW6).
+ * LWW register on Yjs, ordered by hybrid logical clock (SPEC: LWW1–LWW7, ENTRY1): everything a
+ * register field means lives here (`registerField`).
  *
  * A register is a top-level Y.Map of slots keyed by the writing Yjs client id. A writer only ever
  * sets its own slot, and deletes the slots its new write dominates. A Yjs map deletion removes only
@@ -8,9 +9,17 @@
  * slot key); the other live slots are exactly the concurrent writes that lost.
  */
 import type * as Y from 'yjs';
+import {
+  ENTRY_OK,
+  refuseEntry,
+  type FieldOps,
+  type FieldSpec,
+  type RegisterValue,
+} from './fieldKind.js';
 import { compareHlc, isHlc, type Hlc, type HybridClock } from './hlc.js';
+import { validateWith } from './validation.js';
 
-export type RegisterValue = string | number | boolean | null;
+export type { RegisterValue };
 
 /** What a slot holds, as stored in Yjs. */
 export interface RegisterSlot {
@@ -105,3 +114,103 @@ export function writeRegister(
   for (const key of junk) map.delete(key);
   return stamp;
 }
+
+/**
+ * Make the register read `target` with a fresh server stamp. Slots whose stamp the server's clock
+ * refuses (too far ahead, or malformed) would outrank any honest write, so they go first (COMP5).
+ */
+export function compensateRegister(
+  map: RegisterMap,
+  target: RegisterValue,
+  clock: HybridClock,
+  writer: string,
+): void {
+  const doomed: string[] = [];
+  map.forEach((raw, key) => {
+    if (!isRegisterSlot(raw) || clock.checkSkew(raw.t)) doomed.push(key);
+  });
+  for (const key of doomed) map.delete(key);
+  writeRegister(map, target, clock, writer);
+}
+
+/** The writes of `user` that lost to someone else's later write ("your change was overwritten"). */
+export function lostWrites(
+  map: RegisterMap,
+  user: string,
+): { mine: RegisterWrite; current: RegisterWrite } | undefined {
+  const { current, superseded } = readRegister(map);
+  if (!current || current.writer === user) return undefined;
+  const mine = superseded.find((w) => w.writer === user);
+  return mine ? { mine, current } : undefined;
+}
+
+type RegisterSpec = Extract<FieldSpec, { kind: 'register' }>;
+
+export const registerField: FieldOps<RegisterSpec> = {
+  prefix: 'r',
+  type: (doc, typeName) => doc.getMap<unknown>(typeName),
+  read(doc, typeName, spec) {
+    const { current } = readRegister(doc.getMap<unknown>(typeName));
+    return current ? current.value : spec.default;
+  },
+  checkPatch(spec, field, value) {
+    const r = validateWith(spec.value, value);
+    return r.ok
+      ? []
+      : r.issues.map((i) => ({ ...i, field: i.field ? `${field}.${i.field}` : field }));
+  },
+  apply(doc, typeName, _spec, value, ctx) {
+    return writeRegister(
+      doc.getMap<unknown>(typeName),
+      value as RegisterValue,
+      ctx.clock,
+      ctx.writer,
+    );
+  },
+  patchTo(_spec, from, to) {
+    return from === to ? undefined : (to as RegisterValue);
+  },
+  repair(spec, current) {
+    return spec.value.safeParse(current).success ? current : spec.default;
+  },
+  compensate(doc, typeName, _spec, target, ctx) {
+    compensateRegister(
+      doc.getMap<unknown>(typeName),
+      target as RegisterValue,
+      ctx.clock,
+      ctx.writer,
+    );
+  },
+  checkEntry(field, key, value, w) {
+    if (key !== String(w.client)) {
+      return refuseEntry(
+        'forged_identity',
+        `${field}: a register slot must be keyed by its writer's client id`,
+      );
+    }
+    const slot = value as Record<string, unknown> | null;
+    if (typeof slot === 'object' && slot !== null && !isHlc(slot.t)) {
+      return refuseEntry('clock_range', `${field}: the timestamp is malformed or out of range`);
+    }
+    if (!isRegisterSlot(value) || Object.keys(value).length !== 3) {
+      return refuseEntry('malformed_entry', `${field}: a register slot is {v, t, by}`);
+    }
+    if (value.by !== w.user) {
+      return refuseEntry(
+        'forged_identity',
+        `${field}: a register slot must name its writer (${w.user})`,
+      );
+    }
+    const lead = value.t.wallMs - w.nowMs;
+    if (lead > w.maxSkewMs) {
+      return refuseEntry(
+        'clock_skew',
+        `${field}: timestamp is ${lead} ms ahead of the server's clock (at most ${w.maxSkewMs} ms accepted); check this device's clock`,
+      );
+    }
+    return ENTRY_OK;
+  },
+  describe(from, to) {
+    return `${JSON.stringify(from ?? null)} → ${JSON.stringify(to ?? null)}`;
+  },
+};

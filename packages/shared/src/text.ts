@@ -1,9 +1,12 @@
 /**
- * Collaborative text (SPEC: TXT1–TXT2). Replacing the whole value of a Y.Text is expressed as the
- * minimal single edit (common prefix and suffix kept), so a concurrent edit elsewhere in the text
- * survives a "set the description to …" patch.
+ * Collaborative text (SPEC: TXT1–TXT2): everything a text field means lives here (`textField`).
+ * Replacing the whole value of a Y.Text is expressed as the minimal single edit (common prefix and
+ * suffix kept), so a concurrent edit elsewhere in the text survives a "set the description to …"
+ * patch.
  */
 import type * as Y from 'yjs';
+import { refuseEntry, type FieldOps, type FieldSpec } from './fieldKind.js';
+import { validateWith } from './validation.js';
 
 export interface TextEdit {
   readonly index: number;
@@ -47,3 +50,43 @@ export function replaceText(text: Y.Text, value: string): void {
   if (edit.deleteCount > 0) text.delete(edit.index, edit.deleteCount);
   if (edit.insert.length > 0) text.insert(edit.index, edit.insert);
 }
+
+type TextSpec = Extract<FieldSpec, { kind: 'text' }>;
+
+const maxLength = (spec: TextSpec): number | undefined =>
+  (spec.value as { maxLength?: number | null }).maxLength ?? undefined;
+
+export const textField: FieldOps<TextSpec> = {
+  prefix: 't',
+  type: (doc, typeName) => doc.getText(typeName),
+  read: (doc, typeName) => doc.getText(typeName).toString(),
+  checkPatch(spec, field, value) {
+    const r = validateWith(spec.value, value);
+    return r.ok
+      ? []
+      : r.issues.map((i) => ({ ...i, field: i.field ? `${field}.${i.field}` : field }));
+  },
+  apply(doc, typeName, _spec, value) {
+    replaceText(doc.getText(typeName), value as string);
+    return undefined;
+  },
+  patchTo(_spec, from, to) {
+    return from === to ? undefined : String(to ?? '');
+  },
+  repair(spec, current) {
+    const text = typeof current === 'string' ? current : '';
+    const max = maxLength(spec) ?? text.length;
+    return text.length > max ? text.slice(0, max) : text;
+  },
+  compensate(doc, typeName, _spec, target) {
+    replaceText(doc.getText(typeName), String(target ?? ''));
+  },
+  checkEntry: (field) => refuseEntry('malformed_entry', `${field} is text, not a map`),
+  describe(from, to) {
+    const edit = minimalEdit(String(from ?? ''), String(to ?? ''));
+    const parts = [];
+    if (edit.insert.length > 0) parts.push(`+${edit.insert.length}`);
+    if (edit.deleteCount > 0) parts.push(`−${edit.deleteCount}`);
+    return parts.length > 0 ? `${parts.join(' ')} characters` : 'unchanged';
+  },
+};

@@ -8,6 +8,7 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import {
   HybridClock,
+  Origin,
   SERVER_IDENTITY,
   compensate,
   fieldsOf,
@@ -106,7 +107,7 @@ describe('total compensation', () => {
             fieldsOf(result.issues),
             clock,
             SERVER_IDENTITY,
-            'test',
+            Origin.server,
           );
           expect(validateDocument(kind, materialize(doc, kind, 'x'))).toMatchObject({ ok: true });
         }),
@@ -128,7 +129,7 @@ describe('total compensation', () => {
       ['name'],
       clock,
       SERVER_IDENTITY,
-      'test',
+      Origin.server,
     );
     expect(materialize(doc, productKind, 'x').name).toBe('Restored');
     const later = new HybridClock({ replicaId: 'z', physicalNow: () => Date.now() + 1000 });

@@ -63,7 +63,7 @@ describe('incoming entries', () => {
     expect(check('meta', 'kind', 'product')).toEqual({ ok: true });
     expect(check('meta', 'kind', 'profile')).toMatchObject({ code: 'malformed_entry' });
     expect(check('meta', 'schemaVersion', 1)).toEqual({ ok: true });
-    for (const v of [1.5, 0, 2, '1'])
+    for (const v of [1.5, 0, 3, '1'])
       expect(check('meta', 'schemaVersion', v)).toMatchObject({ ok: false });
     expect(check('meta', 'other', 1)).toMatchObject({ code: 'malformed_entry' });
     expect(check('r:nope', '7', slot())).toMatchObject({ code: 'unknown_type' });

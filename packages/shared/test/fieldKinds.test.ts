@@ -61,6 +61,25 @@ describe('add-wins tag set', () => {
     expect(readTagSet(b.getMap('s:tags'))).toEqual(['sale']);
   });
 
+  it('SET1: an add survives a concurrent add-then-remove by a replica that never saw it, whichever client id is higher', () => {
+    for (const [idA, idB] of [
+      [1, 2],
+      [2, 1],
+    ] as const) {
+      const a = new Y.Doc();
+      a.clientID = idA;
+      const b = new Y.Doc();
+      b.clientID = idB;
+      addTag(a.getMap('s:tags'), 'x');
+      addTag(b.getMap('s:tags'), 'x');
+      removeTag(b.getMap('s:tags'), 'x');
+      Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)));
+      Y.applyUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)));
+      expect(readTagSet(a.getMap('s:tags'))).toEqual(['x']);
+      expect(readTagSet(b.getMap('s:tags'))).toEqual(['x']);
+    }
+  });
+
   it('SET2: a remove that saw every add removes the tag; elements read sorted', () => {
     const { a, b, sync } = pair();
     addTag(a.getMap('s:tags'), 'zeta');

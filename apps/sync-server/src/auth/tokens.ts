@@ -4,19 +4,11 @@
  * is optional display text, cleaned of control characters and cut to 100 characters.
  */
 import { SignJWT, errors, jwtVerify } from 'jose';
-import { DOC_ID_PATTERN } from '@concord/shared';
+import { DOC_ID_PATTERN, ROLES, type Role, type SessionUser } from '@concord/shared';
 
-export const ROLES = ['viewer', 'editor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
-/** Who acts, as far as permissions care. */
-export interface Principal {
-  readonly id: string;
-  readonly role: Role;
-}
-
-export interface User extends Principal {
-  readonly name: string;
+export interface User extends SessionUser {
   /** When the token that authenticated this user expires (ms since the epoch). */
   readonly expiresAt: number;
 }

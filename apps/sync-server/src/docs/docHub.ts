@@ -173,6 +173,10 @@ export class DocHub {
     );
     this.metrics.loadedDocs.set(this.slots.size);
     if (tail.length >= this.options.snapshotEvery) void this.compact(name);
+    // Stored at an older schema version: migrate before anyone sees it (MIG1). Applied at once;
+    // committed like any write (a failure evicts the document and the next load retries).
+    if (!live.isNew && live.schemaVersion < live.kind.schemaVersion)
+      void this.pipeline.migrate(live);
     return live;
   }
 

@@ -8,12 +8,14 @@ import * as Y from 'yjs';
 import {
   HybridClock,
   SERVER_IDENTITY,
+  type Principal,
   fieldsByType,
   materialize,
+  raiseVector,
+  schemaVersionOf,
   type DocName,
   type DocumentKind,
 } from '@concord/shared';
-import type { Principal } from '../auth/tokens.js';
 import type { ClientClaim } from '../store/eventStore.js';
 import { ClientOwners } from '../pipeline/identity.js';
 import { AwarenessRoom } from './awarenessRoom.js';
@@ -98,6 +100,16 @@ export class LiveDoc {
     this.lastValid = this.json();
   }
 
+  /** The document's schema version (from its meta). */
+  get schemaVersion(): number {
+    return schemaVersionOf(this.doc, this.kind);
+  }
+
+  /** Written by a newer server than this one: no writes until this server is upgraded (MIG2). */
+  get tooNew(): boolean {
+    return this.schemaVersion > this.kind.schemaVersion;
+  }
+
   json(): Record<string, unknown> {
     return materialize(this.doc, this.kind, this.docName.id);
   }
@@ -120,12 +132,7 @@ export class LiveDoc {
 
   /** Record that the log now holds `clocks` ([client, end clock] of a committed update). */
   markSaved(clocks: Iterable<readonly [number, number]>): void {
-    for (const [client, clock] of clocks) {
-      if ((this.saved.get(client) ?? 0) < clock) {
-        this.saved.set(client, clock);
-        this.savedEncoded = undefined;
-      }
-    }
+    if (raiseVector(this.saved, clocks)) this.savedEncoded = undefined;
   }
 
   /** Wait until every write submitted so far is committed (or failed). */

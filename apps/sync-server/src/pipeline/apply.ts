@@ -5,6 +5,7 @@
  * behind: Yjs' pending structs and deletions are dropped (SPEC MEM2).
  */
 import * as Y from 'yjs';
+import type { TxOrigin } from '@concord/shared';
 import type { LiveDoc } from '../docs/liveDoc.js';
 
 export interface Applied {
@@ -29,8 +30,8 @@ export interface ApplyResult {
  */
 export function applyCaptured(
   live: LiveDoc,
-  edit: (origin: unknown) => void,
-  origin: unknown,
+  edit: (origin: TxOrigin) => void,
+  origin: TxOrigin,
 ): ApplyResult {
   const updates: Uint8Array[] = [];
   const changed = new Set<string>();

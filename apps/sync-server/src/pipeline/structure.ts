@@ -25,6 +25,8 @@ export interface StructureContext {
   readonly user: string;
   readonly nowMs: number;
   readonly maxSkewMs: number;
+  /** The document's schema version (meta may not move below it). */
+  readonly docVersion: number;
 }
 
 const CODES = {
@@ -76,12 +78,14 @@ export function checkStructure(
         message: `${item.typeName} holds map entries only`,
       };
     }
-    const check = checkMapEntry(ctx.kind, item.typeName, item.key, item.content.arr[0], {
-      client: item.client,
-      user: ctx.user,
-      nowMs: ctx.nowMs,
-      maxSkewMs: ctx.maxSkewMs,
-    });
+    const check = checkMapEntry(
+      ctx.kind,
+      item.typeName,
+      item.key,
+      item.content.arr[0],
+      { client: item.client, user: ctx.user, nowMs: ctx.nowMs, maxSkewMs: ctx.maxSkewMs },
+      ctx.docVersion,
+    );
     if (!check.ok) return { code: CODES[check.code], message: check.message };
   }
   return undefined;

@@ -19,10 +19,19 @@
  * committed by other instances enter at stage 6 too (`applyRemote`) and are validated again.
  */
 import * as Y from 'yjs';
-import { Origin, ReasonCode, SERVER_IDENTITY, type ErrorEvent, type Reason } from '@concord/shared';
+import {
+  Origin,
+  ReasonCode,
+  SERVER_IDENTITY,
+  canWrite,
+  migrateDocument,
+  writeRefusal,
+  type ErrorEvent,
+  type Principal,
+  type Reason,
+  type TxOrigin,
+} from '@concord/shared';
 import type { Logger } from 'pino';
-import { canWrite, writeRefusal } from '../auth/permissions.js';
-import type { Principal } from '../auth/tokens.js';
 import type { AckPolicy } from '../docs/acks.js';
 import { diffFields } from '../docs/changes.js';
 import type { GroupCommitter } from '../docs/groupCommitter.js';
@@ -94,6 +103,7 @@ export class WritePipeline {
   /** A Yjs update from a client: stages 2–10. */
   submitUpdate(live: LiveDoc, update: Uint8Array, writer: Writer): Promise<WriteResult> {
     // 2 authorize
+    if (live.tooNew) return done(this.refuseTooNew(writer, live));
     if (!canWrite(writer.user, live.docName)) {
       // A read-only client's sync step 2 repeats what the server has (with its whole delete set):
       // only an update that would change the document is a refused write.
@@ -144,6 +154,7 @@ export class WritePipeline {
         user: writer.user.id,
         nowMs: this.deps.now(),
         maxSkewMs: this.options.maxSkewMs,
+        docVersion: live.schemaVersion,
       },
       inspection.rootNames,
       inspection.items,
@@ -166,17 +177,38 @@ export class WritePipeline {
    */
   submitEdit(
     live: LiveDoc,
-    edit: (origin: unknown) => void,
+    edit: (origin: TxOrigin) => void,
     user: Principal,
     kind: EntryKind,
     ifHead?: number,
   ): Promise<WriteResult> {
+    if (live.tooNew) return done(this.refuseTooNew({ user }, live));
     return this.commitEdit(live, edit, { user }, kind, [live.doc.clientID], ifHead);
+  }
+
+  /** Bring a document stored at an older schema version up to this server's (MIG1), logged. */
+  migrate(live: LiveDoc): Promise<WriteResult> {
+    return this.submitEdit(
+      live,
+      () => {
+        migrateDocument(live.doc, live.kind);
+      },
+      { id: SERVER_IDENTITY, role: 'admin' },
+      'migration',
+    );
+  }
+
+  private refuseTooNew(writer: Writer, live: LiveDoc): WriteResult {
+    return this.refuse(
+      writer,
+      ReasonCode.newerSchema,
+      `${live.name} has schema version ${live.schemaVersion}; this server knows up to ${live.kind.schemaVersion}`,
+    );
   }
 
   private commitEdit(
     live: LiveDoc,
-    edit: (origin: unknown) => void,
+    edit: (origin: TxOrigin) => void,
     writer: Writer,
     kind: EntryKind,
     clients: Iterable<number>,
@@ -302,7 +334,7 @@ export class WritePipeline {
     const { applied } = applyCaptured(
       live,
       (origin) => Y.applyUpdate(live.doc, update, origin),
-      Origin.storage,
+      Origin.remote,
     );
     live.committed.add(seq);
     live.markSaved(Y.parseUpdateMeta(update).to);

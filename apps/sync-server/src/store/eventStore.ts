@@ -8,13 +8,9 @@
  * The log doubles as the transactional outbox: a change event is derived from a committed entry,
  * so an append and its event cannot disagree.
  */
-export type EntryKind = 'edit' | 'compensation' | 'restore' | 'patch';
+import type { EntryKind, FieldChange } from '@concord/shared';
 
-export interface FieldChange {
-  readonly field: string;
-  readonly from: unknown;
-  readonly to: unknown;
-}
+export type { EntryKind, FieldChange };
 
 export interface NewEntry {
   readonly update: Uint8Array;

@@ -56,6 +56,8 @@ export class Connection implements Peer {
     readonly user: User,
     readonly name: string,
     readonly wantsExtensions: boolean,
+    /** The newest schema version of this kind the client knows; undefined for generic clients. */
+    private readonly clientSchema: number | undefined,
     private readonly hub: DocHub,
     private readonly options: ConnectionOptions,
     private readonly metrics: Metrics,
@@ -96,6 +98,16 @@ export class Connection implements Peer {
     if (this.closed || live.destroyed) {
       this.hub.release(this.name);
       if (!this.closed) this.close(CloseCode.tryAgainLater, 'document reloading; reconnect');
+      return;
+    }
+    if (this.clientSchema !== undefined && live.schemaVersion > this.clientSchema) {
+      // An older app must not read or write a document it would misread (MIG2): it reloads.
+      this.hub.release(this.name);
+      this.hub.pipeline.sendError(this, {
+        code: ReasonCode.newerSchema,
+        message: `this document has schema version ${live.schemaVersion}; this app knows up to ${this.clientSchema}`,
+      });
+      this.close(CloseCode.upgradeRequired, 'A new version of Concord is available: reload');
       return;
     }
     this.live = live;

@@ -9,9 +9,15 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { CloseCode, EXTENSION_PARAM, EXTENSION_VERSION, parseDocName } from '@concord/shared';
+import {
+  CloseCode,
+  EXTENSION_PARAM,
+  EXTENSION_VERSION,
+  SCHEMA_PARAM,
+  canRead,
+  parseDocName,
+} from '@concord/shared';
 import type { Logger } from 'pino';
-import { canRead } from '../auth/permissions.js';
 import type { Tokens, VerifyResult } from '../auth/tokens.js';
 import type { DocHub } from '../docs/docHub.js';
 import type { FileHandler } from '../http/staticFiles.js';
@@ -78,11 +84,15 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
         });
         const query = new URL(req.url, 'http://localhost').searchParams;
         const extensions = query.get(EXTENSION_PARAM) === EXTENSION_VERSION;
+        const declared = query.get(SCHEMA_PARAM);
+        // A Concord app that declares no schema predates the parameter: it knows version 1.
+        const clientSchema = declared !== null ? Number(declared) || 1 : extensions ? 1 : undefined;
         new Connection(
           ws,
           auth.user,
           `${parsed.name.kind}:${parsed.name.id}`,
           extensions,
+          clientSchema,
           hub,
           deps.options,
           metrics,

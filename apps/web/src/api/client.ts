@@ -1,5 +1,5 @@
 /** The server's HTTP API (apps/sync-server/README.md), over relative URLs (same origin). */
-import type { Role, SessionUser } from '../sync/permissions';
+import type { HistoryPage, Role, SessionUser } from '@concord/shared';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -20,21 +20,6 @@ export interface DocListEntry {
   readonly doc: string;
   readonly version: number;
   readonly updatedAt: string | number;
-}
-
-interface HistoryChange {
-  readonly field: string;
-  readonly from: unknown;
-  readonly to: unknown;
-}
-
-export interface HistoryEntry {
-  readonly seq: number;
-  readonly user: string;
-  readonly ts: string | number;
-  readonly kind: 'edit' | 'compensation' | 'restore' | 'patch';
-  readonly reason?: string;
-  readonly changes: readonly HistoryChange[];
 }
 
 export interface SyncAnswer {
@@ -94,10 +79,7 @@ export class ApiClient {
   }
 
   /** The audit trail, newest first, one page at a time (`before`: the previous page's `next`). */
-  history(
-    doc: string,
-    before?: number,
-  ): Promise<{ doc: string; entries: HistoryEntry[]; next: number | null }> {
+  history(doc: string, before?: number): Promise<HistoryPage> {
     const query = before ? `?before=${before}` : '';
     return this.request('GET', `/api/docs/${encodeURIComponent(doc)}/history${query}`);
   }

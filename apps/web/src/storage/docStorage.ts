@@ -5,8 +5,9 @@
  * (idbStorage.ts) and memory (memoryStorage.ts); both pass test/storage.contract.test.ts.
  */
 
-/** A local edit: Yjs client `client` wrote up to clock `clock`. Saved once ack[client] >= clock. */
-export type PendingEdit = readonly [client: number, clock: number];
+import type { PendingEdit } from '@concord/shared';
+
+export type { PendingEdit };
 
 export interface DocSummary {
   readonly name: string;

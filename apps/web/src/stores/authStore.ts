@@ -1,6 +1,6 @@
 /** Who is signed in. Kept in localStorage so the app starts signed in, also offline. */
 import { createStore } from 'zustand/vanilla';
-import type { SessionUser } from '../sync/permissions';
+import type { SessionUser } from '@concord/shared';
 
 export interface AuthState {
   readonly token: string | undefined;

@@ -12,22 +12,32 @@ import {
   applyPatch,
   checkPatch,
   closeAdvice,
+  CloseCode,
   decodeStateVector,
   documentKinds,
   EXTENSION_PARAM,
   EXTENSION_VERSION,
+  fromPairs,
+  mergeVectors,
   MessageType,
+  migrateDocument,
   Origin,
   parseDocName,
+  readOnlyReason,
   ReasonCode,
   readErrorEvent,
   readSavedAck,
+  SCHEMA_PARAM,
+  stillPending,
+  toPairs,
   type DocName,
   type DocumentKind,
   type ErrorEvent,
   type FieldIssue,
   type HybridClock,
   type Patch,
+  type SessionUser,
+  type StateVector,
 } from '@concord/shared';
 import {
   COMPACT_THRESHOLD,
@@ -37,10 +47,8 @@ import {
   type PendingEdit,
 } from '../storage/docStorage';
 import type { OnlineManager } from './onlineManager';
-import { readOnlyReason, type SessionUser } from './permissions';
-import { fromPairs, mergeVectors, stillPending, toPairs, type Vector } from './savedEdits';
 import { statusText, type Connection, type StatusText } from './syncStatus';
-import { openTabChannel, TAB_ORIGIN, type TabChannel } from './tabChannel';
+import { openTabChannel, type TabChannel } from './tabChannel';
 import { summarize } from './summary';
 import { colorFor, presenceOf, type PresenceState } from './presence';
 
@@ -77,6 +85,11 @@ export interface SessionState {
   readonly status: StatusText;
   /** Server error events (101), newest last. */
   readonly messages: readonly ServerMessage[];
+  /**
+   * The document has a newer schema than this app knows (MIG2): shown with a reload button; the
+   * document is read-only until then, and edits made before stay on this device.
+   */
+  readonly upgradeRequired?: string;
   /** The connection was refused for good (bad token, forbidden …). */
   readonly fatal?: string;
   readonly storageError?: string;
@@ -93,7 +106,7 @@ export class DocSession {
   readonly store: StoreApi<SessionState>;
   readonly readOnlyReason: string | undefined;
   provider: WebsocketProvider | undefined;
-  private ack: Vector = new Map();
+  private ack: StateVector = new Map();
   private pending: PendingEdit[] = [];
   private writes: Promise<unknown> = Promise.resolve();
   private appendsSinceCompact = 0;
@@ -153,9 +166,11 @@ export class DocSession {
     // Registered before the provider's handler: the update is handed to storage first.
     this.doc.on('update', this.onUpdate);
     this.tab = openTabChannel(this.name, this.doc);
+    this.migrate();
     const params: Record<string, string> = {
       token: this.deps.auth.token(),
       [EXTENSION_PARAM]: EXTENSION_VERSION,
+      [SCHEMA_PARAM]: String(this.kind.schemaVersion),
     };
     const provider = new WebsocketProvider(this.deps.wsUrl, this.name, this.doc, {
       connect: false,
@@ -204,9 +219,29 @@ export class DocSession {
     this.refresh();
   }
 
+  /**
+   * Bring a document stored by an older version of the app up to this one's schema (MIG1), as a
+   * local edit that is saved like any other; a document from a newer version is left as it is and
+   * becomes read-only here (MIG2).
+   */
+  private migrate(): void {
+    if (this.readOnlyReason) return; // the server migrates what people may not write
+    const result = migrateDocument(this.doc, this.kind);
+    if (!result.ok && result.code === 'newer_schema') this.upgradeRequired();
+  }
+
+  private upgradeRequired(): void {
+    this.store.setState({
+      upgradeRequired:
+        'A new version of Concord is available — reload to keep editing. Changes made here are kept.',
+    });
+  }
+
   /** Applies a checked patch as a local edit. Returns the issues when the patch is invalid. */
   edit(patch: Patch): FieldIssue[] {
     if (this.readOnlyReason) throw new Error(this.readOnlyReason);
+    const upgrade = this.store.getState().upgradeRequired;
+    if (upgrade) throw new Error(upgrade);
     const checked = checkPatch(this.kind, patch);
     if (!checked.ok) return checked.issues;
     applyPatch(
@@ -250,7 +285,7 @@ export class DocSession {
 
   private onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === Origin.storage) return;
-    const fromTab = origin === TAB_ORIGIN;
+    const fromTab = origin === Origin.tab;
     // Another tab stored its own edit already; everything else is stored here.
     if (!fromTab) this.persist(update);
     if (origin === Origin.local || origin === Origin.migration) {
@@ -327,6 +362,10 @@ export class DocSession {
   }
 
   private async onClose(code: number, reason: string): Promise<void> {
+    if (code === CloseCode.upgradeRequired) {
+      this.upgradeRequired();
+      return;
+    }
     const advice = closeAdvice(code);
     if (advice === 'reauthenticate') {
       // The token expired (or was refused): renew it and reconnect; edits wait on this device.

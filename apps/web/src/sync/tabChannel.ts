@@ -4,8 +4,7 @@
  * every local edit is published. Applying an update twice is harmless in Yjs.
  */
 import * as Y from 'yjs';
-
-export const TAB_ORIGIN = 'concord:tab';
+import { Origin } from '@concord/shared';
 
 type Message =
   { type: 'hello'; sv: Uint8Array; reply: boolean } | { type: 'update'; update: Uint8Array };
@@ -34,7 +33,7 @@ export function openTabChannel(docName: string, doc: Y.Doc): TabChannel {
         } satisfies Message);
       }
     } else if (msg.type === 'update') {
-      Y.applyUpdate(doc, msg.update, TAB_ORIGIN);
+      Y.applyUpdate(doc, msg.update, Origin.tab);
     }
   };
   channel.postMessage({

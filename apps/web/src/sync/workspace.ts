@@ -12,7 +12,7 @@ import { StorageFullError } from '../storage/docStorage';
 import { catchUp } from './catchUp';
 import { DocSession, type SessionDeps } from './docSession';
 import type { OnlineManager } from './onlineManager';
-import type { SessionUser } from './permissions';
+import type { SessionUser } from '@concord/shared';
 import type { SessionAuth } from './sessionAuth';
 import { statusText, type Connection, type StatusText } from './syncStatus';
 import { summarize } from './summary';

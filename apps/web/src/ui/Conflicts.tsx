@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { formatHlc, registerState } from '@concord/shared';
+import { formatHlc, lostWritesOf } from '@concord/shared';
+import { useReadOnly } from './hooks';
 import type { DocSession } from '../sync/docSession';
 import type { Workspace } from '../sync/workspace';
 import { FIELD_LABELS, formatFieldValue } from './format';
@@ -8,13 +9,9 @@ import { FIELD_LABELS, formatFieldValue } from './format';
 export function Conflicts({ session, workspace }: { session: DocSession; workspace: Workspace }) {
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
   const me = workspace.user.id;
+  const readOnly = useReadOnly(session);
   const notices = [];
-  for (const [field, spec] of Object.entries(session.kind.fields)) {
-    if (spec.kind !== 'register') continue;
-    const { current, superseded } = registerState(session.doc, session.kind, field);
-    if (!current || current.writer === me) continue;
-    const mine = superseded.find((w) => w.writer === me);
-    if (!mine) continue;
+  for (const { field, mine, current } of lostWritesOf(session.doc, session.kind, me)) {
     const key = `${field}:${formatHlc(mine.stamp)}`;
     if (dismissed.has(key)) continue;
     notices.push({ field, key, mine, current });
@@ -30,7 +27,7 @@ export function Conflicts({ session, workspace }: { session: DocSession; workspa
               Your change to {label} ({formatFieldValue(field, mine.value)}) was overwritten by{' '}
               {current.writer} with {formatFieldValue(field, current.value)}.
             </span>
-            {!session.readOnlyReason && (
+            {!readOnly && (
               <button type="button" onClick={() => session.edit({ [field]: mine.value })}>
                 Restore my {label}
               </button>

@@ -51,6 +51,7 @@ function Editor({ workspace, session }: { workspace: Workspace; session: DocSess
   const others = usePresence(session);
   const fatal = useVanilla(session.store, (s) => s.fatal);
   const storageError = useVanilla(session.store, (s) => s.storageError);
+  const upgradeRequired = useVanilla(session.store, (s) => s.upgradeRequired);
   const [showHistory, setShowHistory] = useState(false);
   const readOnly = session.readOnlyReason;
   const isProduct = session.docName.kind === 'product';
@@ -77,6 +78,14 @@ function Editor({ workspace, session }: { workspace: Workspace; session: DocSess
           <p className="readonly-note" role="note">
             Read-only. {readOnly}
           </p>
+        )}
+        {upgradeRequired && (
+          <div role="alert" className="banner error">
+            <span>{upgradeRequired}</span>
+            <button type="button" onClick={() => location.reload()}>
+              Reload
+            </button>
+          </div>
         )}
         {fatal && (
           <p role="alert" className="banner error">

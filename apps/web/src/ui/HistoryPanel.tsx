@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { HistoryEntry } from '../api/client';
+import { describeChange, type HistoryEntry } from '@concord/shared';
 import type { DocSession } from '../sync/docSession';
 import type { Workspace } from '../sync/workspace';
 import { FIELD_LABELS, formatFieldValue } from './format';
-import { useVanilla } from './hooks';
+import { useVanilla, useReadOnly } from './hooks';
 
 /** The server's audit trail of this document: view any version, restore it as a new edit. */
 export function HistoryPanel({
@@ -13,12 +13,12 @@ export function HistoryPanel({
   session: DocSession;
   workspace: Workspace;
 }) {
-  const [entries, setEntries] = useState<HistoryEntry[]>();
+  const [entries, setEntries] = useState<readonly HistoryEntry[]>();
   const [error, setError] = useState<string>();
   const [viewing, setViewing] = useState<{ seq: number; doc: Record<string, unknown> }>();
   const [notice, setNotice] = useState<string>();
   const version = useVanilla(session.store, (s) => s.version);
-  const canRestore = !session.readOnlyReason;
+  const canRestore = !useReadOnly(session);
 
   const load = useCallback(async () => {
     try {
@@ -103,8 +103,10 @@ export function HistoryPanel({
               <div className="changes">
                 {e.changes.map((c, i) => (
                   <div key={i}>
-                    {FIELD_LABELS[c.field] ?? c.field}: {formatFieldValue(c.field, c.from)} →{' '}
-                    {formatFieldValue(c.field, c.to)}
+                    {FIELD_LABELS[c.field] ?? c.field}:{' '}
+                    {session.kind.fields[c.field]?.kind === 'register'
+                      ? `${formatFieldValue(c.field, c.from)} → ${formatFieldValue(c.field, c.to)}`
+                      : describeChange(session.kind, c.field, c.from, c.to)}
                   </div>
                 ))}
               </div>

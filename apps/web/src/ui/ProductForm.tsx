@@ -1,4 +1,5 @@
 import { materialize, PRODUCT_STATUSES, type Product } from '@concord/shared';
+import { useReadOnly } from './hooks';
 import type { DocSession, PresenceState } from '../sync/docSession';
 import { CollabText, RegisterInput, RegisterSelect } from './fields';
 import { StockField } from './StockField';
@@ -15,7 +16,7 @@ function parsePrice(text: string) {
 
 export function ProductForm({ session, others }: { session: DocSession; others: PresenceState[] }) {
   const p = materialize(session.doc, session.kind, session.docName.id) as Product;
-  const ro = Boolean(session.readOnlyReason);
+  const ro = Boolean(useReadOnly(session));
   const common = { session, readOnly: ro, others };
   const currencies = CURRENCIES.includes(p.currency) ? CURRENCIES : [p.currency, ...CURRENCIES];
   return (

@@ -1,10 +1,11 @@
 import { materialize, type Profile } from '@concord/shared';
+import { useReadOnly } from './hooks';
 import type { DocSession, PresenceState } from '../sync/docSession';
 import { CollabText, RegisterInput } from './fields';
 
 export function ProfileForm({ session, others }: { session: DocSession; others: PresenceState[] }) {
   const p = materialize(session.doc, session.kind, session.docName.id) as Profile;
-  const ro = Boolean(session.readOnlyReason);
+  const ro = Boolean(useReadOnly(session));
   const common = { session, readOnly: ro, others };
   return (
     <form className="form" onSubmit={(e) => e.preventDefault()} aria-label="Profile">

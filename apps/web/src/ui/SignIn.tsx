@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiClient } from '../api/client';
 import type { AuthStore } from '../stores/authStore';
-import type { Role } from '../sync/permissions';
+import type { Role } from '@concord/shared';
 
 export function SignIn({ auth }: { auth: AuthStore }) {
   const [name, setName] = useState('');

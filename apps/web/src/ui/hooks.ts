@@ -2,6 +2,7 @@ import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
 import type * as Y from 'yjs';
+import type { DocSession } from '../sync/docSession';
 
 export function useVanilla<T, U>(store: StoreApi<T>, select: (s: T) => U): U {
   return useStore(store, select);
@@ -32,4 +33,10 @@ export function useRoute(): string[] {
 
 export function navigate(path: string): void {
   window.location.hash = path;
+}
+
+/** Why the person cannot edit this document now (permissions, or a newer app version needed). */
+export function useReadOnly(session: DocSession): string | undefined {
+  const upgrade = useVanilla(session.store, (s) => s.upgradeRequired);
+  return session.readOnlyReason ?? upgrade;
 }

@@ -13,15 +13,15 @@ import {
   documentKinds,
   fieldsOf,
   materialize,
+  patchToReach,
   validateDocument,
   type DocumentKind,
   type Patch,
 } from '@concord/shared';
-import { canRead, canWrite, writeRefusal } from '../../auth/permissions.js';
+import { canRead, canWrite, writeRefusal } from '@concord/shared';
 import type { User } from '../../auth/tokens.js';
 import type { LiveDoc } from '../../docs/liveDoc.js';
 import type { StoredResponse } from '../../store/eventStore.js';
-import { patchToReach } from '../docPatch.js';
 import {
   HttpError,
   authenticate,

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { canRead } from '../../auth/permissions.js';
+import { canRead } from '@concord/shared';
 import {
   HttpError,
   authenticate,

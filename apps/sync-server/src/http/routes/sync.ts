@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseDocName } from '@concord/shared';
-import { canRead } from '../../auth/permissions.js';
+import { canRead } from '@concord/shared';
 import { authenticate, sendJson, userOf, yielder, type HttpContext } from '../context.js';
 
 const MAX_SYNC_DOCS = 1_000;

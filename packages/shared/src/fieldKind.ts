@@ -1,0 +1,106 @@
+/**
+ * What a field kind is: the contract each of the four kinds (register.ts, text.ts, tagSet.ts,
+ * counter.ts) fulfils, so that everything that depends on a kind's semantics — reading, patching,
+ * restoring, repairing, compensating, checking incoming entries, describing a change — is written
+ * once, in that kind's module. The generic machinery (documentKind.ts, compensation.ts,
+ * entryRules.ts) and both apps only dispatch.
+ */
+import type * as Y from 'yjs';
+import type { z } from 'zod';
+import type { Hlc, HybridClock } from './hlc.js';
+import type { TxOrigin } from './origins.js';
+import type { FieldIssue } from './validation.js';
+
+export type RegisterValue = string | number | boolean | null;
+
+export type FieldSpec =
+  | { readonly kind: 'register'; readonly default: RegisterValue; readonly value: z.ZodType }
+  | { readonly kind: 'text'; readonly value: z.ZodType<string> }
+  | { readonly kind: 'set'; readonly element: z.ZodType<string>; readonly max?: number }
+  | { readonly kind: 'counter' };
+
+export type FieldKindName = FieldSpec['kind'];
+
+/** Who is editing, and the clock that orders their register writes. */
+export interface EditContext {
+  readonly clock: HybridClock;
+  /** User id of the writer. */
+  readonly writer: string;
+}
+
+/** How a set field is patched: elements to add and to remove. */
+export interface SetPatch {
+  readonly add?: readonly string[];
+  readonly remove?: readonly string[];
+}
+
+/** How a counter field is patched: a delta. */
+export interface CounterPatch {
+  readonly delta: number;
+}
+
+/**
+ * A patch value: register fields take a value; text fields take the full new text (applied as a
+ * minimal edit); set fields take `{add, remove}`; counter fields take `{delta}`.
+ */
+export type PatchValue = RegisterValue | string | SetPatch | CounterPatch;
+
+/** Who wrote an incoming entry, as the server knows it (ENTRY1–ENTRY3). */
+export interface EntryWriter {
+  /** The Yjs client id the entry was created under. */
+  readonly client: number;
+  /** The writer's user id, from the session (never from the payload). */
+  readonly user: string;
+  /** Server time, and the largest accepted lead of a register timestamp over it. */
+  readonly nowMs: number;
+  readonly maxSkewMs: number;
+}
+
+export type EntryRefusal =
+  'forged_identity' | 'clock_skew' | 'clock_range' | 'unknown_type' | 'malformed_entry';
+
+export type EntryCheck = { ok: true } | { ok: false; code: EntryRefusal; message: string };
+
+export const ENTRY_OK: EntryCheck = { ok: true };
+export const refuseEntry = (code: EntryRefusal, message: string): EntryCheck => ({
+  ok: false,
+  code,
+  message,
+});
+
+/** Everything one field kind means. `S` is its spec; values are the materialized JSON values. */
+export interface FieldOps<S extends FieldSpec> {
+  /** Top-level type name prefix: field `f` lives in `<prefix>:f`. */
+  readonly prefix: string;
+  /** The Yjs type holding field `typeName` (created on first use). */
+  type(doc: Y.Doc, typeName: string): Y.Map<unknown> | Y.Text;
+  /** The field's materialized value. */
+  read(doc: Y.Doc, typeName: string, spec: S): unknown;
+  /** Issues with a patch value for this field, before it touches any document (PATCH1). */
+  checkPatch(spec: S, field: string, value: unknown): FieldIssue[];
+  /** Apply a checked patch value; returns the stamp of a register write. */
+  apply(
+    doc: Y.Doc,
+    typeName: string,
+    spec: S,
+    value: PatchValue,
+    ctx: EditContext,
+  ): Hlc | undefined;
+  /** The patch value that turns `from` into `to` (restores), or undefined when they are equal. */
+  patchTo(spec: S, from: unknown, to: unknown): PatchValue | undefined;
+  /** A valid value as close as possible to `current` (compensation without a valid last value). */
+  repair(spec: S, current: unknown): unknown;
+  /** Make the field read `target`, as the server (COMP5). */
+  compensate(doc: Y.Doc, typeName: string, spec: S, target: unknown, ctx: EditContext): void;
+  /** May a writer put `key → value` into this field's map? (ENTRY1–ENTRY2) */
+  checkEntry(field: string, key: string, value: unknown, writer: EntryWriter): EntryCheck;
+  /** A short, human description of a change, for history and notices. */
+  describe(from: unknown, to: unknown): string;
+}
+
+/** Is `value` a plain object (not null, not an array)? */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export type { TxOrigin };
