@@ -167,4 +167,34 @@ describe('merges across instances', () => {
     alice.destroy();
     watcher.destroy();
   });
+  it('SO7: a client that moves to an instance lagging the log is caught up, not refused, though it carries other people’s content', async () => {
+    const doc = 'product:so7';
+    const lagging = await start();
+    try {
+      const watcher = connect(lagging, doc, token('w', 'viewer'));
+      await synced(watcher); // the document is loaded there…
+      await lagging.hub.fanOut.close(); // …and from now on that instance hears nothing live
+      const yan = connect(a, doc, token('yan', 'editor'), { extensions: true });
+      const xia = connect(a, doc, token('xia', 'editor'), { extensions: true });
+      await Promise.all([synced(yan), synced(xia)]);
+      edit(yan, { description: 'Yan wrote this.' });
+      await waitFor(() => yan.saved() && json(xia).description === 'Yan wrote this.', 'xia has it');
+      // Xia goes offline, edits on top of Yan's text, and comes back through the lagging instance.
+      xia.provider.disconnect();
+      edit(xia, { description: 'Yan wrote this. Xia added this.' });
+      const moved = connect(lagging, doc, token('xia', 'editor'), {
+        extensions: true,
+        doc: xia.doc,
+      });
+      await waitFor(() => moved.saved(), 'saved through the lagging instance');
+      expect(moved.errors).toEqual([]);
+      const read = await api(a, 'GET', `/api/docs/${doc}`, { token: token('v', 'viewer') });
+      expect(read.json.description).toBe('Yan wrote this. Xia added this.');
+      moved.destroy();
+      yan.destroy();
+      watcher.destroy();
+    } finally {
+      await lagging.close();
+    }
+  });
 });

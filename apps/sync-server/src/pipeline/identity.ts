@@ -32,6 +32,12 @@ export class ClientOwners {
     return out;
   }
 
+  /** Is any of `clients` owned by nobody yet (as far as this copy knows)? */
+  unowned(clients: Iterable<number>): boolean {
+    for (const client of clients) if (!this.owners.has(client)) return true;
+    return false;
+  }
+
   /** Give `user` the unowned ids among `clients` (in memory). */
   claim(clients: Iterable<number>, user: string): void {
     for (const client of clients) if (!this.owners.has(client)) this.owners.set(client, user);

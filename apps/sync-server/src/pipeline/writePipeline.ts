@@ -65,6 +65,8 @@ export type WriteResult =
       readonly clients?: number[];
     }
   | { readonly status: 'moved'; readonly version: number }
+  /** The update builds on, or repeats, entries this copy may not have applied yet: catch up, retry. */
+  | { readonly status: 'behind' }
   | { readonly status: 'failed'; readonly message: string };
 
 export interface PipelineOptions {
@@ -100,8 +102,18 @@ export class WritePipeline {
     private readonly options: PipelineOptions,
   ) {}
 
-  /** A Yjs update from a client: stages 2–10. */
-  submitUpdate(live: LiveDoc, update: Uint8Array, writer: Writer): Promise<WriteResult> {
+  /**
+   * A Yjs update from a client: stages 2–10. With `mayLag` (other instances write the same log),
+   * an update that refers to content this copy lacks, or writes under a client id another user
+   * owns, may only be ahead of this copy, not wrong: it is answered `behind` (nothing applied, no
+   * refusal sent) so the caller can bring the copy to the log's head and submit it once more.
+   */
+  submitUpdate(
+    live: LiveDoc,
+    update: Uint8Array,
+    writer: Writer,
+    mayLag = false,
+  ): Promise<WriteResult> {
     // 2 authorize
     if (live.tooNew) return done(this.refuseTooNew(writer, live));
     if (!canWrite(writer.user, live.docName)) {
@@ -129,6 +141,7 @@ export class WritePipeline {
     // 3 inspect
     const inspection = inspectUpdate(live.doc, live.typeNames, update);
     if (!inspection.ok) {
+      if (mayLag && inspection.code === 'missing_dependencies') return done({ status: 'behind' });
       const code =
         inspection.code === 'missing_dependencies'
           ? ReasonCode.missingDependencies
@@ -137,6 +150,9 @@ export class WritePipeline {
     }
     // 4 identity
     const foreign = live.owners.foreign(inspection.newClients, writer.user.id);
+    // With other instances, "unowned here" may be "owned in the log": catch up before claiming.
+    if (mayLag && (foreign.length > 0 || live.owners.unowned(inspection.newClients)))
+      return done({ status: 'behind' });
     if (foreign.length > 0) {
       return done(
         this.refuse(

@@ -50,6 +50,8 @@ export class Connection implements Peer {
   private tokens: number;
   private lastRefill = Date.now();
   private readonly expiry: NodeJS.Timeout | undefined;
+  /** Updates waiting to be submitted again after a catch-up, in arrival order. */
+  private retries: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly ws: WebSocket,
@@ -226,8 +228,22 @@ export class Connection implements Peer {
   private submit(live: LiveDoc, update: Uint8Array): void {
     this.metrics.updatesIn.inc();
     const started = process.hrtime.bigint();
-    void this.hub.pipeline
-      .submitUpdate(live, update, { user: this.user, peer: this })
+    const writer = { user: this.user, peer: this };
+    const pipeline = this.hub.pipeline;
+    void pipeline
+      .submitUpdate(live, update, writer, this.hub.fanOut.shared)
+      .then((result) => {
+        if (result.status !== 'behind') return result;
+        // Another instance committed what this update builds on: catch up from the log, then
+        // submit it once more, after any retry before it (SPEC SO7).
+        const retry = this.retries
+          .then(() => this.hub.follower.upToHead(live))
+          .then(() =>
+            live.destroyed ? ({ status: 'unchanged' } as const) : pipeline.submitUpdate(live, update, writer),
+          );
+        this.retries = retry.catch(() => undefined);
+        return retry;
+      })
       .then((result) => this.outcome(result, started))
       .catch((error: unknown) => {
         this.logger.error({ err: error, conn: this.id, doc: this.name }, 'write failed');
@@ -246,6 +262,7 @@ export class Connection implements Peer {
         return;
       case 'unchanged':
       case 'moved':
+      case 'behind':
       case 'failed':
         // a failed append evicted the document, which closed this connection (1013)
         return;
