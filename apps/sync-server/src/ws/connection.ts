@@ -239,7 +239,9 @@ export class Connection implements Peer {
         const retry = this.retries
           .then(() => this.hub.follower.upToHead(live))
           .then(() =>
-            live.destroyed ? ({ status: 'unchanged' } as const) : pipeline.submitUpdate(live, update, writer),
+            live.destroyed
+              ? ({ status: 'unchanged' } as const)
+              : pipeline.submitUpdate(live, update, writer),
           );
         this.retries = retry.catch(() => undefined);
         return retry;
