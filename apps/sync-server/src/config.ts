@@ -12,6 +12,8 @@ export interface ServerConfig {
   readonly maxMessagesPerSecond: number;
   readonly maxSkewMs: number;
   readonly snapshotEvery: number;
+  readonly broadcastWindowMs: number;
+  readonly commitWindowMs: number;
   readonly maxBufferedBytes: number;
   readonly webDist: string | undefined;
   readonly rateLimitPerMinute: number;
@@ -40,9 +42,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     idleUnloadMs: int(env.IDLE_UNLOAD_MS, 30_000),
     maxFrameBytes: int(env.MAX_FRAME_BYTES, 2 * 1024 * 1024),
     maxDocBytes: int(env.MAX_DOC_BYTES, 16 * 1024 * 1024),
-    maxMessagesPerSecond: int(env.MAX_MESSAGES_PER_SECOND, 300),
+    maxMessagesPerSecond: int(env.MAX_MESSAGES_PER_SECOND, 5_000),
     maxSkewMs: int(env.MAX_SKEW_MS, 5 * 60_000),
     snapshotEvery: int(env.SNAPSHOT_EVERY, 1_000),
+    broadcastWindowMs: int(env.BROADCAST_WINDOW_MS, 50),
+    commitWindowMs: int(env.COMMIT_WINDOW_MS, 0),
     maxBufferedBytes: int(env.MAX_BUFFERED_BYTES, 16 * 1024 * 1024),
     webDist: env.WEB_DIST || undefined,
     rateLimitPerMinute: int(env.RATE_LIMIT_PER_MINUTE, 1_200),

@@ -94,6 +94,11 @@ export function createMetrics(defaults = false) {
       help: 'Log entries applied by catch-up (missed by the fan-out)',
       registers: r,
     }),
+    throttled: new Counter({
+      name: 'concord_throttled_total',
+      help: 'Times a connection spent its message budget and was not read until it refilled',
+      registers: r,
+    }),
     refusedAwareness: new Counter({
       name: 'concord_refused_awareness_total',
       help: 'Awareness frames with refused entries',

@@ -58,6 +58,8 @@ export async function startServer(
   const hub = new DocHub(parts.store, feed, fanOut, metrics, logger, {
     idleUnloadMs: config.idleUnloadMs,
     snapshotEvery: config.snapshotEvery,
+    broadcastWindowMs: config.broadcastWindowMs,
+    commitWindowMs: config.commitWindowMs,
     maxSkewMs: config.maxSkewMs,
     maxDocBytes: config.maxDocBytes,
     ...parts.follower,

@@ -143,7 +143,11 @@ describe('bounded clocks', () => {
     const otherStamp = readRegister(watcher.doc.getMap('r:name')).current!.stamp;
     expect(otherStamp.wallMs).toBeLessThan(Date.now() + 60_000);
     read = await api(server, 'GET', `/api/docs/${doc}`, { token: token('v', 'viewer') });
-    expect(materialize(alice.doc, productKind, 'x').name).toBe(read.json.name);
+    const current = (read.json as { name: string }).name;
+    await waitFor(
+      () => materialize(alice.doc, productKind, 'x').name === current,
+      'alice receives the restore',
+    );
     mallory.close();
     alice.destroy();
     watcher.destroy();

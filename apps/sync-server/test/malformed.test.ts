@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import * as syncProtocol from 'y-protocols/sync';
 import { CloseCode, HybridClock, applyPatch, materialize, productKind } from '@concord/shared';
 import type { RunningServer } from '../src/server.js';
 import {
@@ -119,15 +121,36 @@ describe('malformed input closes only the offending connection', () => {
     });
   }
 
-  it('MAL2: a burst over the message rate limit closes with rateLimited (a retryable code)', async () => {
-    const limited = await startTestServer({ config: { maxMessagesPerSecond: 20 } });
+  it('MAL2: a connection over its message budget is read more slowly: nothing it sent is dropped, it stays open', async () => {
+    // 40 messages per second, 160 at once: 240 updates sent together exceed the budget.
+    const limited = await startTestServer({ config: { maxMessagesPerSecond: 40 } });
+    const observer = connect(limited, 'product:rate', token('obs', 'viewer'));
     try {
+      await synced(observer);
       const raw = rawConnect(`${limited.wsUrl}/product:rate?token=${token('mallory', 'editor')}`);
       await raw.opened;
-      const queryAwareness = frame((e) => encoding.writeVarUint(e, 3));
-      for (let i = 0; i < 100; i++) raw.ws.send(queryAwareness);
-      expect((await raw.closed).code).toBe(CloseCode.rateLimited);
+      const doc = new Y.Doc();
+      const updates: Uint8Array[] = [];
+      doc.on('update', (u: Uint8Array) => updates.push(u));
+      const ctx = { clock: new HybridClock({ replicaId: 'mallory' }), writer: 'mallory' };
+      for (let i = 0; i < 240; i++) applyPatch(doc, productKind, { stock: { delta: 1 } }, ctx);
+      const message = (u: Uint8Array) =>
+        frame((e) => {
+          encoding.writeVarUint(e, 0); // sync
+          syncProtocol.writeUpdate(e, u);
+        });
+      for (const u of updates) raw.ws.send(message(u));
+      await waitFor(
+        () => materialize(observer.doc, productKind, 'rate').stock === 240,
+        'every update arrives',
+        15_000,
+      );
+      expect(raw.ws.readyState).toBe(raw.ws.OPEN);
+      const metrics = await api(limited, 'GET', '/metrics');
+      expect(Number(/^concord_throttled_total (\d+)/m.exec(metrics.text)?.[1])).toBeGreaterThan(0);
+      raw.ws.close();
     } finally {
+      observer.destroy();
       await limited.close();
     }
   });

@@ -85,8 +85,11 @@ describe('persistence', () => {
     });
     const c = connect(first, 'product:p1', token('ann', 'editor'), { extensions: true });
     await synced(c);
-    for (let i = 0; i < 35; i++) edit(c, 'ann', { name: `Name ${i}`, stock: { delta: 1 } });
-    await waitFor(() => c.saved(), 'all saved');
+    // One edit at a time: updates sent together would be logged as one entry.
+    for (let i = 0; i < 35; i++) {
+      edit(c, 'ann', { name: `Name ${i}`, stock: { delta: 1 } });
+      await waitFor(() => c.saved(), 'saved');
+    }
     const expected = materialize(c.doc, productKind, 'p1');
     c.destroy();
     await first.close();

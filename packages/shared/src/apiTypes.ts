@@ -15,12 +15,20 @@ export const ENTRY_KINDS: readonly EntryKind[] = [
   'migration',
 ];
 
-/** One field's change in a log entry: its materialized value before and after. */
+/**
+ * One field's change in a log entry. Registers, counters and tags: the materialized value before
+ * and after. Text: the splice — at character offset `at`, the text `from` became `to` (the rest of
+ * the text unchanged), so an entry's size follows the edit, not the document.
+ */
 export interface FieldChange {
   readonly field: string;
   readonly from: unknown;
   readonly to: unknown;
+  readonly at?: number;
 }
+
+/** A field change without its field name (what a field kind computes). */
+export type ChangeBody = Omit<FieldChange, 'field'>;
 
 /** One entry of `GET /api/docs/<doc>/history`. */
 export interface HistoryEntry {

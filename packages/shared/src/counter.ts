@@ -9,6 +9,7 @@ import {
   ENTRY_OK,
   isObject,
   refuseEntry,
+  valueChange,
   type CounterPatch,
   type FieldOps,
   type FieldSpec,
@@ -133,7 +134,8 @@ export const counterField: FieldOps<CounterSpec> = {
     }
     return ENTRY_OK;
   },
-  describe(from, to) {
+  change: valueChange,
+  describe({ from, to }) {
     const delta = Number(to ?? 0) - Number(from ?? 0);
     return `${String(from ?? 0)} → ${String(to ?? 0)} (${delta >= 0 ? '+' : ''}${delta})`;
   },

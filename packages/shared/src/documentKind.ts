@@ -12,8 +12,9 @@
  */
 import * as Y from 'yjs';
 import type { z } from 'zod';
+import type { FieldChange } from './apiTypes.js';
 import type { DocumentKindName } from './docName.js';
-import type { EditContext, FieldSpec, PatchValue } from './fieldKind.js';
+import { valueChange, type EditContext, type FieldSpec, type PatchValue } from './fieldKind.js';
 import { fieldTypeName, opsOf } from './fields.js';
 import type { Hlc } from './hlc.js';
 import { Origin, type TxOrigin } from './origins.js';
@@ -195,15 +196,22 @@ export function patchToReach(
   return patch;
 }
 
-/** A short description of one field's change, for history and notices. */
-export function describeChange(
+/** What the audit trail records of `field` going from `from` to `to`; undefined when equal. */
+export function fieldChange(
   kind: DocumentKind<object>,
   field: string,
   from: unknown,
   to: unknown,
-): string {
+): FieldChange | undefined {
   const spec = kind.fields[field];
-  return spec ? opsOf(spec).describe(from, to) : `${String(from)} → ${String(to)}`;
+  const body = spec ? opsOf(spec).change(from, to) : valueChange(from, to);
+  return body && { field, ...body };
+}
+
+/** A short description of one field's recorded change, for history and notices. */
+export function describeChange(kind: DocumentKind<object>, change: FieldChange): string {
+  const spec = kind.fields[change.field];
+  return spec ? opsOf(spec).describe(change) : `${String(change.from)} → ${String(change.to)}`;
 }
 
 /** Write kind and schema version once; concurrent identical writes are harmless. */

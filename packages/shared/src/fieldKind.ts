@@ -7,6 +7,7 @@
  */
 import type * as Y from 'yjs';
 import type { z } from 'zod';
+import type { ChangeBody } from './apiTypes.js';
 import type { Hlc, HybridClock } from './hlc.js';
 import type { TxOrigin } from './origins.js';
 import type { FieldIssue } from './validation.js';
@@ -94,8 +95,17 @@ export interface FieldOps<S extends FieldSpec> {
   compensate(doc: Y.Doc, typeName: string, spec: S, target: unknown, ctx: EditContext): void;
   /** May a writer put `key → value` into this field's map? (ENTRY1–ENTRY2) */
   checkEntry(field: string, key: string, value: unknown, writer: EntryWriter): EntryCheck;
-  /** A short, human description of a change, for history and notices. */
-  describe(from: unknown, to: unknown): string;
+  /** What the audit trail records of a change from `from` to `to`; undefined when equal. */
+  change(from: unknown, to: unknown): ChangeBody | undefined;
+  /** A short, human description of a recorded change, for history and notices. */
+  describe(change: ChangeBody): string;
+}
+
+/** The change record of a value-like field (register, counter, tags): both values, when they differ. */
+export function valueChange(from: unknown, to: unknown): ChangeBody | undefined {
+  return JSON.stringify(from ?? null) === JSON.stringify(to ?? null)
+    ? undefined
+    : { from: from ?? null, to: to ?? null };
 }
 
 /** Is `value` a plain object (not null, not an array)? */

@@ -12,6 +12,7 @@ import type * as Y from 'yjs';
 import {
   ENTRY_OK,
   refuseEntry,
+  valueChange,
   type FieldOps,
   type FieldSpec,
   type RegisterValue,
@@ -210,7 +211,8 @@ export const registerField: FieldOps<RegisterSpec> = {
     }
     return ENTRY_OK;
   },
-  describe(from, to) {
+  change: valueChange,
+  describe({ from, to }) {
     return `${JSON.stringify(from ?? null)} → ${JSON.stringify(to ?? null)}`;
   },
 };

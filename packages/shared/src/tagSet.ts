@@ -17,6 +17,7 @@ import {
   ENTRY_OK,
   isObject,
   refuseEntry,
+  valueChange,
   type FieldOps,
   type FieldSpec,
   type SetPatch,
@@ -136,7 +137,8 @@ export const setField: FieldOps<SetSpec> = {
     }
     return ENTRY_OK;
   },
-  describe(from, to) {
+  change: valueChange,
+  describe({ from, to }) {
     const patch = setDiff(from, to);
     if (!patch) return 'unchanged';
     const parts = [];

@@ -82,8 +82,23 @@ export const textField: FieldOps<TextSpec> = {
     replaceText(doc.getText(typeName), String(target ?? ''));
   },
   checkEntry: (field) => refuseEntry('malformed_entry', `${field} is text, not a map`),
-  describe(from, to) {
-    const edit = minimalEdit(String(from ?? ''), String(to ?? ''));
+  change(from, to) {
+    const before = String(from ?? '');
+    const after = String(to ?? '');
+    if (before === after) return undefined;
+    const edit = minimalEdit(before, after);
+    return {
+      at: edit.index,
+      from: before.slice(edit.index, edit.index + edit.deleteCount),
+      to: edit.insert,
+    };
+  },
+  describe({ from, to, at }) {
+    // Entries logged before splices were recorded hold the whole text before and after.
+    const edit =
+      at === undefined
+        ? minimalEdit(String(from ?? ''), String(to ?? ''))
+        : { insert: String(to ?? ''), deleteCount: String(from ?? '').length };
     const parts = [];
     if (edit.insert.length > 0) parts.push(`+${edit.insert.length}`);
     if (edit.deleteCount > 0) parts.push(`−${edit.deleteCount}`);

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   addTag,
   adjustCounter,
+  describeChange,
+  fieldChange,
   minimalEdit,
+  productKind,
   readCounter,
   readTagSet,
   removeTag,
@@ -129,5 +132,38 @@ describe('collaborative text', () => {
         after,
       );
     }
+  });
+
+  it('TXT3: a text change is recorded as its splice, whose size follows the edit, not the text', () => {
+    const long = 'x'.repeat(15_000);
+    const before = `${long} walnut`;
+    const after = `${long} oiled walnut`;
+    const change = fieldChange(productKind, 'description', before, after)!;
+    expect(change).toEqual({ field: 'description', at: 15_001, from: '', to: 'oiled ' });
+    // The splice applied to the text before gives the text after.
+    const at = change.at!;
+    const from = String(change.from);
+    expect(before.slice(0, at) + String(change.to) + before.slice(at + from.length)).toBe(after);
+    expect(describeChange(productKind, change)).toBe('+6 characters');
+    expect(fieldChange(productKind, 'description', after, after)).toBeUndefined();
+    const deletion = fieldChange(productKind, 'description', 'solid oak', 'oak')!;
+    expect(deletion).toEqual({ field: 'description', at: 0, from: 'solid ', to: '' });
+    expect(describeChange(productKind, deletion)).toBe('−6 characters');
+    // Entries logged before splices hold the whole texts.
+    expect(describeChange(productKind, { field: 'description', from: 'ab', to: 'abc' })).toBe(
+      '+1 characters',
+    );
+  });
+
+  it('scalar, counter and tag changes record both values; equal values are no change', () => {
+    expect(fieldChange(productKind, 'priceCents', 100, 250)).toEqual({
+      field: 'priceCents',
+      from: 100,
+      to: 250,
+    });
+    expect(fieldChange(productKind, 'tags', ['a'], ['a'])).toBeUndefined();
+    expect(describeChange(productKind, fieldChange(productKind, 'stock', 3, 5)!)).toBe(
+      '3 → 5 (+2)',
+    );
   });
 });

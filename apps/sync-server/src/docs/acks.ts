@@ -1,17 +1,20 @@
 /**
  * The one acknowledgement policy (SPEC ACK3): after the log of a document grew — by this
  * instance's commit or by entries committed elsewhere — the writers whose updates it holds get a
- * savedAck at once, every other opted-in connection of the document within `intervalMs` (one
- * timer per document, however many commits). An ack claims exactly what the committed log holds:
- * its state vector and the version this copy contains completely.
+ * savedAck at once; every other opted-in connection of the document whose last ack is behind gets
+ * one within `intervalMs` (one timer per document, however many commits): it has nothing waiting
+ * to be saved, only its notion of the document's version to refresh. An ack claims exactly what
+ * the committed log holds: its state vector and the version this copy contains completely.
  */
 import { writeAck } from '../protocol/messages.js';
 import type { LiveDoc, Peer } from './liveDoc.js';
 
 export class AckPolicy {
   private readonly timers = new Map<LiveDoc, NodeJS.Timeout>();
+  /** The version each connection was last acknowledged at. */
+  private readonly acked = new WeakMap<Peer, number>();
 
-  constructor(private readonly intervalMs = 50) {}
+  constructor(private readonly intervalMs = 1_000) {}
 
   committed(live: LiveDoc, writers: Iterable<Peer>): void {
     for (const peer of writers) if (live.peers.has(peer)) this.send(live, peer);
@@ -19,7 +22,8 @@ export class AckPolicy {
     const timer = setTimeout(() => {
       this.timers.delete(live);
       if (live.destroyed) return;
-      for (const peer of live.peers) this.send(live, peer);
+      for (const peer of live.peers)
+        if ((this.acked.get(peer) ?? -1) < live.version) this.send(live, peer);
     }, this.intervalMs);
     timer.unref();
     this.timers.set(live, timer);
@@ -27,7 +31,9 @@ export class AckPolicy {
 
   /** The current ack, to one connection (after its initial sync). */
   send(live: LiveDoc, peer: Peer): void {
-    if (peer.wantsExtensions) peer.send(writeAck(live.savedStateVector, live.version));
+    if (!peer.wantsExtensions) return;
+    this.acked.set(peer, live.version);
+    peer.send(writeAck(live.savedStateVector, live.version));
   }
 
   forget(live: LiveDoc): void {

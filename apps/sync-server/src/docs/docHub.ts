@@ -17,6 +17,7 @@ import { writeAwareness } from '../protocol/messages.js';
 import { WritePipeline } from '../pipeline/writePipeline.js';
 import type { EventStore, LogEntry } from '../store/eventStore.js';
 import { AckPolicy } from './acks.js';
+import { Broadcaster } from './broadcaster.js';
 import { Follower } from './follower.js';
 import { GroupCommitter } from './groupCommitter.js';
 import { LiveDoc } from './liveDoc.js';
@@ -28,6 +29,10 @@ export interface DocHubOptions {
   readonly maxDocBytes: number;
   /** Minimum interval between saved-acks to peers that did not write. */
   readonly ackIntervalMs?: number;
+  /** Broadcasts of one document at most this often (ms); 0: at the end of every turn. */
+  readonly broadcastWindowMs?: number;
+  /** A group commit waits this long (ms) for more appends; 0: the end of the turn. */
+  readonly commitWindowMs?: number;
   readonly gapGraceMs?: number;
   readonly sweepMs?: number;
 }
@@ -42,6 +47,7 @@ export class DocHub {
   private readonly slots = new Map<string, Slot>();
   readonly committer: GroupCommitter;
   readonly acks: AckPolicy;
+  readonly broadcaster: Broadcaster;
   readonly pipeline: WritePipeline;
   readonly follower: Follower;
   private readonly compacting = new Set<string>();
@@ -55,15 +61,20 @@ export class DocHub {
     private readonly logger: Logger,
     private readonly options: DocHubOptions,
   ) {
-    this.committer = new GroupCommitter(store, (entries, seconds) => {
-      metrics.appendSeconds.observe(seconds);
-      metrics.appendedEntries.inc(entries);
-    });
-    this.acks = new AckPolicy(options.ackIntervalMs ?? 50);
+    this.committer = new GroupCommitter(
+      store,
+      (entries, seconds) => {
+        metrics.appendSeconds.observe(seconds);
+        metrics.appendedEntries.inc(entries);
+      },
+      options.commitWindowMs ?? 0,
+    );
+    this.acks = new AckPolicy(options.ackIntervalMs ?? 1_000);
+    this.broadcaster = new Broadcaster(this.acks, metrics, options.broadcastWindowMs ?? 0);
     this.pipeline = new WritePipeline(
       {
         committer: this.committer,
-        acks: this.acks,
+        broadcaster: this.broadcaster,
         fanOut,
         metrics,
         logger,
@@ -199,6 +210,7 @@ export class DocHub {
 
   private forget(live: LiveDoc): void {
     this.acks.forget(live);
+    this.broadcaster.forget(live);
     this.follower.forget(live);
   }
 
@@ -304,6 +316,7 @@ export class DocHub {
       this.slots.delete(name);
     }
     await this.committer.drain();
+    this.broadcaster.close();
     this.acks.close();
     await this.fanOut.close();
   }

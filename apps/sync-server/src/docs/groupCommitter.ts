@@ -1,6 +1,6 @@
 /**
- * Group commit (the persist stage): appends requested during one turn of the event loop are
- * written in one store transaction. While a commit is in flight, new requests gather for the next
+ * Group commit (the persist stage): appends requested during one turn of the event loop — or
+ * within `windowMs` of the first, when set — are written in one store transaction. While a commit is in flight, new requests gather for the next
  * one, so a slow disk batches more instead of queueing commits. Order per document is the order of
  * `enqueue`; requests for one document are merged into one batch, except a conditional one
  * (`ifHead`), which stays its own so its precondition is checked where it stands.
@@ -21,6 +21,7 @@ export class GroupCommitter {
   constructor(
     private readonly store: EventStore,
     private readonly observe: (entries: number, seconds: number) => void = () => {},
+    private readonly windowMs = 0,
   ) {}
 
   /** Resolves with this batch's outcome; rejects when the store failed the whole commit. */
@@ -42,13 +43,15 @@ export class GroupCommitter {
   private schedule(): void {
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.scheduled = false;
       this.flushing = this.flush().finally(() => {
         this.flushing = undefined;
         if (this.queue.length > 0) this.schedule();
       });
-    });
+    };
+    if (this.windowMs > 0) setTimeout(run, this.windowMs);
+    else setImmediate(run);
   }
 
   private async flush(): Promise<void> {

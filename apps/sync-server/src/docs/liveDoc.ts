@@ -65,6 +65,8 @@ export class LiveDoc {
   tail: Promise<unknown> = Promise.resolve();
   /** Writes applied but not yet committed. */
   inFlight = 0;
+  /** When committed updates were last broadcast (performance.now(); broadcaster.ts). */
+  lastBroadcastAt = -Infinity;
   /** Set once the document was dropped from memory (evicted or unloaded). */
   destroyed = false;
 

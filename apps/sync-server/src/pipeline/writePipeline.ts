@@ -7,11 +7,14 @@
  *   3 inspect       what would the update add, where, under which client ids? (inspect.ts)
  *   4 identity      new structs only under the writer's own client ids (identity.ts)
  *   5 structure     known fields, own slots naming the writer, bounded clocks (structure.ts)
+ *                   (3–5 per update, admit.ts; the updates a connection sent together that pass
+ *                   are applied in one transaction and logged as one entry)
  *   6 apply         into the Y.Doc, capturing exactly what was integrated (apply.ts)
  *   7 validate      schema check; invalid fields compensated (validate.ts)
  *   8 persist       group commit to the event store (docs/groupCommitter.ts)
  *   9 acknowledge   savedAck to the writer at once, to others soon after (docs/acks.ts)
- *  10 broadcast     one merged update per peer, and to other instances (fanout/)
+ *  10 broadcast     one merged update per peer per window (docs/broadcaster.ts), and to other
+ *                   instances (fanout/)
  *
  * Stages 1–7 run synchronously, so no other write interleaves with them; broadcasting after the
  * commit means no connection ever receives content the log does not hold. Server-side edits (HTTP
@@ -32,17 +35,16 @@ import {
   type TxOrigin,
 } from '@concord/shared';
 import type { Logger } from 'pino';
-import type { AckPolicy } from '../docs/acks.js';
+import type { Broadcaster } from '../docs/broadcaster.js';
 import { diffFields } from '../docs/changes.js';
 import type { GroupCommitter } from '../docs/groupCommitter.js';
 import type { LiveDoc, Peer } from '../docs/liveDoc.js';
 import type { FanOut } from '../fanout/fanOut.js';
 import type { Metrics } from '../metrics.js';
-import { writeError, writeUpdate } from '../protocol/messages.js';
+import { writeError } from '../protocol/messages.js';
 import type { ClientClaim, EntryKind, LogEntry, NewEntry } from '../store/eventStore.js';
 import { applyCaptured } from './apply.js';
-import { inspectUpdate } from './inspect.js';
-import { checkStructure } from './structure.js';
+import { admitUpdate } from './admit.js';
 import { reread, validateAndCompensate, type Violation } from './validate.js';
 
 /** Who writes: the user from the session, and the connection when the write came over one. */
@@ -65,9 +67,19 @@ export type WriteResult =
       readonly clients?: number[];
     }
   | { readonly status: 'moved'; readonly version: number }
-  /** The update builds on, or repeats, entries this copy may not have applied yet: catch up, retry. */
-  | { readonly status: 'behind' }
   | { readonly status: 'failed'; readonly message: string };
+
+type Refused = Extract<WriteResult, { status: 'refused' }>;
+
+/** What became of a batch of client updates (`submitUpdates`). */
+export interface BatchResult {
+  /** The admitted updates, applied and committed as one entry (`unchanged` when none was). */
+  readonly result: WriteResult;
+  /** Updates refused on their own; the writer was told. */
+  readonly refused: readonly Refused[];
+  /** Updates this copy may lag behind (`mayLag`): submit them again after catching up. */
+  readonly behind: readonly Uint8Array[];
+}
 
 export interface PipelineOptions {
   readonly maxSkewMs: number;
@@ -76,7 +88,7 @@ export interface PipelineOptions {
 
 export interface PipelineDeps {
   readonly committer: GroupCommitter;
-  readonly acks: AckPolicy;
+  readonly broadcaster: Broadcaster;
   readonly fanOut: FanOut;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -87,104 +99,78 @@ export interface PipelineDeps {
   readonly evict: (live: LiveDoc, why: string) => void;
 }
 
-interface Outgoing {
-  updates: Uint8Array[];
-  /** Connections whose own updates these are (they need not receive them back). */
-  writers: Set<Peer | undefined>;
-}
-
 export class WritePipeline {
-  private readonly outgoing = new Map<LiveDoc, Outgoing>();
-  private flushScheduled = false;
-
   constructor(
     private readonly deps: PipelineDeps,
     private readonly options: PipelineOptions,
   ) {}
 
   /**
-   * A Yjs update from a client: stages 2–10. With `mayLag` (other instances write the same log),
-   * an update that refers to content this copy lacks, or writes under a client id another user
-   * owns, may only be ahead of this copy, not wrong: it is answered `behind` (nothing applied, no
-   * refusal sent) so the caller can bring the copy to the log's head and submit it once more.
+   * Updates from one client connection, in the order it sent them (those that arrived together):
+   * stages 2–10. Each update is admitted on its own (stages 3–5, admit.ts) and the admitted ones
+   * are applied in one transaction, validated, and committed as one log entry; an update refused
+   * on its own costs only itself. With `mayLag` (other instances write the same log), an update
+   * that may only be ahead of this copy stops the batch: it and those after it come back in
+   * `behind`, to be submitted again once this copy has caught up with the log (SPEC SO7).
    */
-  submitUpdate(
+  submitUpdates(
     live: LiveDoc,
-    update: Uint8Array,
+    updates: readonly Uint8Array[],
     writer: Writer,
     mayLag = false,
-  ): Promise<WriteResult> {
+  ): Promise<BatchResult> {
+    const whole = (result: WriteResult): Promise<BatchResult> =>
+      done({ result, refused: [], behind: [] });
     // 2 authorize
-    if (live.tooNew) return done(this.refuseTooNew(writer, live));
+    if (live.tooNew) return whole(this.refuseTooNew(writer, live));
     if (!canWrite(writer.user, live.docName)) {
       // A read-only client's sync step 2 repeats what the server has (with its whole delete set):
       // only an update that would change the document is a refused write.
-      if (Y.snapshotContainsUpdate(Y.snapshot(live.doc), update))
-        return done({ status: 'unchanged' });
-      return done(
+      const snapshot = Y.snapshot(live.doc);
+      if (updates.every((u) => Y.snapshotContainsUpdate(snapshot, u)))
+        return whole({ status: 'unchanged' });
+      return whole(
         this.refuse(writer, ReasonCode.readOnly, writeRefusal(writer.user, live.docName)),
       );
     }
-    if (live.bytes + update.byteLength > this.options.maxDocBytes) {
-      // The bound over-counts (deleted content shrinks a document): measure before refusing.
-      live.bytes = Y.encodeStateAsUpdate(live.doc).byteLength;
-      if (live.bytes + update.byteLength > this.options.maxDocBytes) {
-        return done(
-          this.refuse(
-            writer,
-            ReasonCode.documentTooLarge,
-            `the document would exceed ${this.options.maxDocBytes} bytes`,
-          ),
-        );
-      }
-    }
-    // 3 inspect
-    const inspection = inspectUpdate(live.doc, live.typeNames, update);
-    if (!inspection.ok) {
-      if (mayLag && inspection.code === 'missing_dependencies') return done({ status: 'behind' });
-      const code =
-        inspection.code === 'missing_dependencies'
-          ? ReasonCode.missingDependencies
-          : ReasonCode.malformedUpdate;
-      return done(this.refuse(writer, code, inspection.message));
-    }
-    // 4 identity
-    const foreign = live.owners.foreign(inspection.newClients, writer.user.id);
-    // With other instances, "unowned here" may be "owned in the log": catch up before claiming.
-    if (mayLag && (foreign.length > 0 || live.owners.unowned(inspection.newClients)))
-      return done({ status: 'behind' });
-    if (foreign.length > 0) {
-      return done(
-        this.refuse(
-          writer,
-          ReasonCode.forgedIdentity,
-          `the update writes under Yjs client id ${foreign.slice(0, 3).join(', ')}, which belongs to another user`,
-          foreign,
-        ),
-      );
-    }
-    // 5 structure
-    const problem = checkStructure(
-      {
-        kind: live.kind,
-        user: writer.user.id,
-        nowMs: this.deps.now(),
-        maxSkewMs: this.options.maxSkewMs,
-        docVersion: live.schemaVersion,
-      },
-      inspection.rootNames,
-      inspection.items,
-    );
-    if (problem) return done(this.refuse(writer, problem.code, problem.message));
-    live.owners.claim(inspection.newClients, writer.user.id);
-    // 6–10
-    return this.commitEdit(
+    const options = {
+      maxSkewMs: this.options.maxSkewMs,
+      maxDocBytes: this.options.maxDocBytes,
+      nowMs: this.deps.now(),
+      mayLag,
+    };
+    const refused: Refused[] = [];
+    const clients = new Set<number>();
+    let behind: readonly Uint8Array[] = [];
+    // 3–5 per update, then 6–10 for what was admitted
+    const result = this.commitEdit(
       live,
-      (origin) => Y.applyUpdate(live.doc, update, origin),
+      (origin) =>
+        live.doc.transact(() => {
+          for (let i = 0; i < updates.length; i++) {
+            const update = updates[i]!;
+            const admission = admitUpdate(live, update, writer.user, options);
+            if (admission.status === 'behind') {
+              behind = updates.slice(i);
+              return;
+            }
+            if (admission.status === 'refused') {
+              refused.push(
+                this.refuse(writer, admission.code, admission.message, admission.clients),
+              );
+              // A malformed update closes the connection: nothing after it is taken.
+              if (admission.code === ReasonCode.malformedUpdate) return;
+              continue;
+            }
+            for (const client of admission.newClients) clients.add(client);
+            Y.applyUpdate(live.doc, update, origin);
+          }
+        }, origin),
       writer,
       'edit',
-      inspection.newClients,
+      clients,
     );
+    return result.then((r) => ({ result: r, refused, behind }));
   }
 
   /**
@@ -251,7 +237,7 @@ export class WritePipeline {
         user: writer.user.id,
         ts,
         kind,
-        changes: diffFields(before, checked.after, applied.changed),
+        changes: diffFields(live.kind, before, checked.after, applied.changed),
       },
     ];
     if (checked.compensation && checked.violation) {
@@ -261,7 +247,7 @@ export class WritePipeline {
         ts,
         kind: 'compensation',
         reason: checked.violation.reason,
-        changes: diffFields(checked.after, checked.final),
+        changes: diffFields(live.kind, checked.after, checked.final),
       });
     }
     live.bytes += entries.reduce((n, e) => n + e.update.byteLength, 0);
@@ -317,9 +303,9 @@ export class WritePipeline {
           live.sinceSnapshot += written.length;
           // 9 + 10 at the end of this turn, for every commit of the turn at once; a compensation
           // is the server's, so it reaches the writer too.
-          this.queue(live, [written[0]!.update], writer);
+          this.deps.broadcaster.committed(live, [written[0]!.update], writer);
           if (written.length > 1)
-            this.queue(
+            this.deps.broadcaster.committed(
               live,
               written.slice(1).map((e) => e.update),
               undefined,
@@ -364,11 +350,11 @@ export class WritePipeline {
       );
     }
     if (!applied) {
-      this.queue(live, [], undefined);
+      this.deps.broadcaster.committed(live, [], undefined);
       return true;
     }
     live.bytes += applied.update.byteLength;
-    this.queue(live, [applied.update], undefined);
+    this.deps.broadcaster.committed(live, [applied.update], undefined);
     const after = reread(live, live.lastValid, applied.changed);
     if (live.kind.schema.safeParse(after).success) live.lastValid = after;
     else void this.compensateMerged(live, seq);
@@ -391,51 +377,14 @@ export class WritePipeline {
       ts: this.deps.now(),
       kind: 'compensation',
       reason: checked.violation.reason,
-      changes: diffFields(checked.after, checked.final),
+      changes: diffFields(live.kind, checked.after, checked.final),
     };
     live.bytes += entry.update.byteLength;
     const claims = live.owners.toPersist([live.doc.clientID]);
     void this.persist(live, [entry], claims, checked.compensation.clocks, undefined, undefined);
   }
 
-  /** Queue updates for broadcast and the document for acknowledgement at the end of this turn. */
-  private queue(live: LiveDoc, updates: readonly Uint8Array[], writer: Peer | undefined): void {
-    let out = this.outgoing.get(live);
-    if (!out) this.outgoing.set(live, (out = { updates: [], writers: new Set() }));
-    out.updates.push(...updates);
-    out.writers.add(writer);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(this.flush);
-  }
-
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const batch = [...this.outgoing];
-    this.outgoing.clear();
-    for (const [live, out] of batch) {
-      if (live.destroyed) continue;
-      // 10 broadcast: one merged message; a connection that wrote all of it gets nothing back.
-      if (out.updates.length > 0 && live.peers.size > 0) {
-        const merged = out.updates.length === 1 ? out.updates[0]! : Y.mergeUpdates(out.updates);
-        const message = writeUpdate(merged);
-        const only = out.writers.size === 1 ? [...out.writers][0] : undefined;
-        let sent = 0;
-        for (const peer of live.peers) {
-          if (peer === only) continue;
-          peer.send(message);
-          sent += 1;
-        }
-        this.deps.metrics.updatesOut.inc(sent);
-      }
-      // 9 acknowledge
-      const writers: Peer[] = [];
-      for (const w of out.writers) if (w) writers.push(w);
-      this.deps.acks.committed(live, writers);
-    }
-  };
-
-  private refuse(writer: Writer, code: Reason, message: string, clients?: number[]): WriteResult {
+  private refuse(writer: Writer, code: Reason, message: string, clients?: number[]): Refused {
     this.deps.metrics.rejected.inc({ reason: code });
     if (writer.peer)
       this.sendError(writer.peer, { code, message, ...(clients ? { clients } : {}) });
@@ -447,6 +396,6 @@ export class WritePipeline {
   }
 }
 
-function done(result: WriteResult): Promise<WriteResult> {
+function done<T>(result: T): Promise<T> {
   return Promise.resolve(result);
 }

@@ -22,7 +22,14 @@ import {
   writeSyncStep2,
   type ClientMessage,
 } from '../protocol/messages.js';
-import type { WriteResult } from '../pipeline/writePipeline.js';
+import type { BatchResult } from '../pipeline/writePipeline.js';
+import { MESSAGE_COST, MessageBudget } from './messageBudget.js';
+
+/** The budget holds this many seconds of the message rate (MAL2). */
+const BURST_SECONDS = 4;
+/** Updates submitted together at most (count and bytes); more start another batch. */
+const MAX_BATCH = 1_000;
+const MAX_BATCH_BYTES = 1024 * 1024;
 
 export interface ConnectionOptions {
   readonly maxMessagesPerSecond: number;
@@ -47,9 +54,13 @@ export class Connection implements Peer {
   private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
   private closed = false;
-  private tokens: number;
-  private lastRefill = Date.now();
+  private readonly budget: MessageBudget;
+  /** Set while the socket is not read because the budget is spent. */
+  private throttled: NodeJS.Timeout | undefined;
   private readonly expiry: NodeJS.Timeout | undefined;
+  /** Updates received in this read of the socket, submitted together at its end. */
+  private inbox: Uint8Array[] = [];
+  private inboxBytes = 0;
   /** Updates waiting to be submitted again after a catch-up, in arrival order. */
   private retries: Promise<unknown> = Promise.resolve();
 
@@ -65,7 +76,10 @@ export class Connection implements Peer {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
-    this.tokens = options.maxMessagesPerSecond * 2;
+    this.budget = new MessageBudget(
+      options.maxMessagesPerSecond,
+      options.maxMessagesPerSecond * BURST_SECONDS,
+    );
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => this.receive(data, isBinary));
     ws.on('close', () => this.cleanup());
@@ -125,13 +139,7 @@ export class Connection implements Peer {
   private receive(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
     this.metrics.bytesIn.inc(data.byteLength);
-    if (!this.takeToken()) {
-      this.close(
-        CloseCode.rateLimited,
-        `more than ${this.options.maxMessagesPerSecond} messages per second`,
-      );
-      return;
-    }
+    this.spend(MESSAGE_COST.frame);
     if (!isBinary) {
       this.close(CloseCode.malformedMessage, 'text frames are not part of the protocol');
       return;
@@ -152,14 +160,24 @@ export class Connection implements Peer {
     }
   }
 
-  private takeToken(): boolean {
-    const now = Date.now();
-    const rate = this.options.maxMessagesPerSecond;
-    this.tokens = Math.min(rate * 2, this.tokens + ((now - this.lastRefill) / 1000) * rate);
-    this.lastRefill = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+  /** Spend from the budget; once spent, the socket is not read until it refilled (MAL2). */
+  private spend(cost: number): void {
+    const wait = this.budget.spend(cost);
+    if (wait === 0 || this.throttled || this.closed) return;
+    this.metrics.throttled.inc();
+    this.ws.pause();
+    this.throttleFor(wait);
+  }
+
+  private throttleFor(wait: number): void {
+    this.throttled = setTimeout(() => {
+      this.throttled = undefined;
+      if (this.closed) return;
+      // Frames already read when reading stopped were spent too: wait until all are paid for.
+      const more = this.budget.spend(0);
+      if (more > 0) this.throttleFor(more);
+      else this.ws.resume();
+    }, wait);
   }
 
   private handle(live: LiveDoc, frame: Uint8Array): void {
@@ -168,9 +186,12 @@ export class Connection implements Peer {
     try {
       message = readClientMessage(frame);
     } catch (error) {
+      this.submitInbox(live);
       this.malformed(error instanceof MalformedMessage ? error.message : String(error));
       return;
     }
+    // Everything else is handled after the updates that came before it.
+    if (message.kind !== 'update' && message.kind !== 'syncStep2') this.submitInbox(live);
     try {
       (this.handlers[message.kind] as (live: LiveDoc, message: ClientMessage) => void)(
         live,
@@ -184,10 +205,14 @@ export class Connection implements Peer {
   }
 
   private readonly handlers: Handlers = {
-    syncStep1: (live, m) => this.answerSyncStep1(live, m.stateVector),
-    syncStep2: (live, m) => this.submit(live, m.update),
-    update: (live, m) => this.submit(live, m.update),
+    syncStep1: (live, m) => {
+      this.spend(MESSAGE_COST.syncStep1);
+      this.answerSyncStep1(live, m.stateVector);
+    },
+    syncStep2: (live, m) => this.collect(live, m.update),
+    update: (live, m) => this.collect(live, m.update),
     awareness: (live, m) => {
+      this.spend(MESSAGE_COST.awareness);
       const result = live.awareness.apply(this, m.entries);
       if (result.changed.length > 0) {
         const message = writeAwareness(result.changed);
@@ -202,7 +227,10 @@ export class Connection implements Peer {
       }
     },
     auth: () => undefined,
-    queryAwareness: (live) => this.send(writeAwareness(live.awareness.all())),
+    queryAwareness: (live) => {
+      this.spend(MESSAGE_COST.queryAwareness);
+      this.send(writeAwareness(live.awareness.all()));
+    },
   };
 
   /**
@@ -225,35 +253,57 @@ export class Connection implements Peer {
     else void live.tail.then(reply, reply);
   }
 
-  private submit(live: LiveDoc, update: Uint8Array): void {
+  /**
+   * Updates that arrive together (one read of the socket) are submitted together: collected here
+   * and handed to the pipeline at the end of the read, or before any other message, in order.
+   */
+  private collect(live: LiveDoc, update: Uint8Array): void {
     this.metrics.updatesIn.inc();
+    this.inbox.push(update);
+    this.inboxBytes += update.byteLength;
+    if (this.inbox.length === 1) queueMicrotask(() => this.submitInbox(live));
+    else if (this.inbox.length >= MAX_BATCH || this.inboxBytes >= MAX_BATCH_BYTES)
+      this.submitInbox(live);
+  }
+
+  private submitInbox(live: LiveDoc): void {
+    if (this.inbox.length === 0) return;
+    const updates = this.inbox;
+    this.inbox = [];
+    this.inboxBytes = 0;
+    if (this.closed || live.destroyed) return;
     const started = process.hrtime.bigint();
     const writer = { user: this.user, peer: this };
     const pipeline = this.hub.pipeline;
+    const outcome = (batch: BatchResult) => this.outcome(batch, started);
     void pipeline
-      .submitUpdate(live, update, writer, this.hub.fanOut.shared)
-      .then((result) => {
-        if (result.status !== 'behind') return result;
-        // Another instance committed what this update builds on: catch up from the log, then
-        // submit it once more, after any retry before it (SPEC SO7).
+      .submitUpdates(live, updates, writer, this.hub.fanOut.shared)
+      .then((batch) => {
+        outcome(batch);
+        if (batch.behind.length === 0) return;
+        // Another instance committed what these updates build on: catch up from the log, then
+        // submit them once more, after any retry before them (SPEC SO7).
         const retry = this.retries
           .then(() => this.hub.follower.upToHead(live))
           .then(() =>
-            live.destroyed
-              ? ({ status: 'unchanged' } as const)
-              : pipeline.submitUpdate(live, update, writer),
-          );
+            live.destroyed ? undefined : pipeline.submitUpdates(live, batch.behind, writer),
+          )
+          .then((again) => again && outcome(again));
         this.retries = retry.catch(() => undefined);
         return retry;
       })
-      .then((result) => this.outcome(result, started))
       .catch((error: unknown) => {
         this.logger.error({ err: error, conn: this.id, doc: this.name }, 'write failed');
         this.close(CloseCode.tryAgainLater, 'internal error; reconnect');
       });
   }
 
-  private outcome(result: WriteResult, started: bigint): void {
+  private outcome(batch: BatchResult, started: bigint): void {
+    for (const refusal of batch.refused) {
+      if (refusal.code === ReasonCode.readOnly) this.send(writePermissionDenied(refusal.message));
+      if (refusal.code === ReasonCode.malformedUpdate) this.malformed(refusal.message);
+    }
+    const result = batch.result;
     switch (result.status) {
       case 'applied':
         this.metrics.ackSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -264,7 +314,6 @@ export class Connection implements Peer {
         return;
       case 'unchanged':
       case 'moved':
-      case 'behind':
       case 'failed':
         // a failed append evicted the document, which closed this connection (1013)
         return;
@@ -308,6 +357,7 @@ export class Connection implements Peer {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.expiry);
+    clearTimeout(this.throttled);
     this.metrics.connections.dec();
     this.queue.length = 0;
     const live = this.live;

@@ -106,7 +106,7 @@ export function HistoryPanel({
                     {FIELD_LABELS[c.field] ?? c.field}:{' '}
                     {session.kind.fields[c.field]?.kind === 'register'
                       ? `${formatFieldValue(c.field, c.from)} → ${formatFieldValue(c.field, c.to)}`
-                      : describeChange(session.kind, c.field, c.from, c.to)}
+                      : describeChange(session.kind, c)}
                   </div>
                 ))}
               </div>

@@ -204,7 +204,6 @@ export function docRoutes(app: FastifyInstance, ctx: HttpContext): void {
         case 'refused':
           return json(400, { error: result.message, code: result.code });
         case 'failed':
-        case 'behind':
           return json(503, { error: 'the server could not save this change; try again' });
       }
     });
