@@ -1,15 +1,19 @@
 /**
- * Cold-load scenario: a product document with a long history (default 100,000 small real Yjs
- * updates from a Y.Doc edited with `applyPatch`: stock deltas, price writes, description typing,
- * tag adds/removes), written straight into a Concord SQLite event store. Then: time from a fresh
- * y-websocket client's construction to its `sync` event, and a check that it holds exactly the
- * generated document (state vector and materialized JSON).
+ * Cold-load material: a product document with a long history (small real Yjs updates from a
+ * Y.Doc edited with `applyPatch`: stock deltas, price writes, description typing, tag
+ * adds/removes), written straight into a Concord SQLite event store, and the same document as
+ * Hocuspocus's SQLite extension stores it (one merged state). Then: time from a fresh provider
+ * client's construction to its initial sync, and a check that it holds exactly the generated
+ * document (state vector and materialized JSON).
  */
+import Database from 'better-sqlite3';
+import { schema as hocuspocusSchema, upsertQuery } from '@hocuspocus/extension-sqlite';
 import * as Y from 'yjs';
 import { HybridClock, applyPatch, materialize, productKind, type Patch } from '@concord/shared';
 import type { NewEntry } from '../src/store/eventStore.js';
 import { SqliteEventStore } from '../src/store/sqliteEventStore.js';
-import { round, stableJson, stateVectorsEqual, yClient, type ServerProcess } from './harness.js';
+import { yClient } from './clients.js';
+import { round, stableJson, stateVectorsEqual, type ServerProcess } from './harness.js';
 
 export interface History {
   readonly docName: string;
@@ -17,6 +21,8 @@ export interface History {
   readonly logBytes: number;
   readonly stateBytes: number;
   readonly stateVector: Uint8Array;
+  /** The whole document as one update (what Hocuspocus stores). */
+  readonly state: Uint8Array;
   readonly json: string;
   readonly generateMs: number;
 }
@@ -73,12 +79,14 @@ export async function writeHistory(
   }
   if (batch.length > 0) await store.append([{ doc: docName, entries: batch }]);
   await store.close();
+  const state = Y.encodeStateAsUpdate(doc);
   const result: History = {
     docName,
     updates,
     logBytes,
-    stateBytes: Y.encodeStateAsUpdate(doc).byteLength,
+    stateBytes: state.byteLength,
     stateVector: Y.encodeStateVector(doc),
+    state,
     json: stableJson(materialize(doc, productKind, docName.split(':')[1]!)),
     generateMs: round(performance.now() - started, 0)!,
   };
@@ -92,22 +100,32 @@ export interface SyncSample {
   problem?: string;
 }
 
-/** A fresh y-websocket client: construction → `sync` event; then verify its content. */
+/**
+ * Store the history's final state as Hocuspocus's SQLite extension does (its own schema and upsert
+ * statement): what its server would have written after the same edits.
+ */
+export function writeHocuspocusState(dbPath: string, history: History): void {
+  const db = new Database(dbPath);
+  try {
+    db.exec(hocuspocusSchema);
+    db.prepare(upsertQuery).run({ name: history.docName, data: Buffer.from(history.state) });
+  } finally {
+    db.close();
+  }
+}
+
+/** A fresh provider client: construction → initial sync done; then verify its content. */
 export async function freshSync(server: ServerProcess, history: History): Promise<SyncSample> {
   const started = performance.now();
   const client = yClient(server, history.docName);
   try {
-    const ms = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error('fresh client did not sync in 30 s')),
-        30_000,
-      );
-      client.provider.on('sync', (synced: boolean) => {
-        if (!synced) return;
-        clearTimeout(timer);
-        resolve(performance.now() - started);
-      });
-    });
+    let timer: NodeJS.Timeout | undefined;
+    const ms = await Promise.race([
+      client.whenSynced().then(() => performance.now() - started),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('fresh client did not sync in 30 s')), 30_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
     if (!stateVectorsEqual(history.stateVector, Y.encodeStateVector(client.doc)))
       return { ms, ok: false, problem: 'state vector differs from the generated history' };
     const json = stableJson(materialize(client.doc, productKind, history.docName.split(':')[1]!));

@@ -1,23 +1,32 @@
-/** Benchmark plumbing: server child processes, tokens, y-websocket clients, statistics, waits. */
+/** Benchmark plumbing: server child processes, tokens, CPU pinning, statistics, waits. */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
-import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { WebsocketProvider } from 'y-websocket';
-import { MessageType, productKind, readErrorEvent, readSavedAck } from '@concord/shared';
 import { testToken } from '../test/tokens.js';
 
 const SECRET = 'bench-secret-of-sufficient-length';
 export const HOST = '127.0.0.1';
 
-export type ServerKind = 'concord' | 'reference';
+export type ServerKind = 'concord' | 'reference' | 'hocuspocus';
+/** The order servers run in within a scenario (the reference first: paced runs use its rate). */
+export const SERVER_KINDS: readonly ServerKind[] = ['reference', 'hocuspocus', 'concord'];
+
+export interface ServerStats {
+  /** CPU seconds (user + system) used so far, worker threads included. */
+  readonly cpuS: number;
+  readonly rss: number;
+  /** Documents the server holds in memory. */
+  readonly docs: number;
+}
 
 export interface ServerProcess {
   readonly kind: ServerKind;
   readonly port: number;
   readonly info: Record<string, unknown>;
-  /** Server CPU seconds (user + system) used so far. */
   cpuSeconds(): Promise<number>;
+  stats(): Promise<ServerStats>;
+  /** Force a full garbage collection in the server (children run with --expose-gc); its stats after. */
+  gc(): Promise<ServerStats>;
   stop(): Promise<void>;
 }
 
@@ -38,33 +47,50 @@ export function pin(pid: number | undefined, cpu: number): void {
   if (result.status !== 0) console.warn(`could not pin ${pid} to CPU ${cpu} (taskset missing?)`);
 }
 
-/** URL of `docName` on the server, with a token (ignored by the reference) and the opt-in flag. */
-export function docUrl(
-  server: ServerProcess,
-  docName: string,
-  optIn: boolean,
-  user = 'bench',
-): string {
-  const params = new URLSearchParams({ token: token(user) });
-  if (optIn && server.kind === 'concord') {
-    params.set('concord', '1');
-    params.set('schema', String(productKind.schemaVersion));
-  }
-  return `ws://${HOST}:${server.port}/${docName}?${params.toString()}`;
+const CHILD_SCRIPT: Record<ServerKind, string> = {
+  concord: './ourServerChild.js',
+  reference: './referenceChild.js',
+  hocuspocus: './hocuspocusChild.js',
+};
+
+interface StatsReply {
+  cpu: { user: number; system: number };
+  rss: number;
+  docs: number;
 }
 
-export async function startServerProcess(
+/**
+ * Concord settings of this run (BENCH_CONCORD_CONFIG, JSON of `ServerConfig` fields), applied
+ * over a scenario's own (env CONCORD_CONFIG): for exploring, recorded with every result.
+ */
+export const concordConfigOverride = JSON.parse(process.env.BENCH_CONCORD_CONFIG || '{}') as Record<
+  string,
+  unknown
+>;
+
+/**
+ * Start a server of `kind` in its own process (IPC: it sends `{port, ...}` once listening, answers
+ * `cpu` and `gc`, exits on `stop`). `env` adds to this process's environment (DATA_DIR, ...).
+ */
+async function startServerProcess(
   kind: ServerKind,
   env: Record<string, string>,
 ): Promise<ServerProcess> {
-  const script = new URL(
-    kind === 'concord' ? './ourServerChild.js' : './referenceChild.js',
-    import.meta.url,
-  );
   const profileDir = process.env.BENCH_PROFILE_DIR;
-  const child: ChildProcess = fork(script, [], {
-    ...(profileDir ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
-    env: { ...process.env, AUTH_SECRET: SECRET, ...env },
+  const child: ChildProcess = fork(new URL(CHILD_SCRIPT[kind], import.meta.url), [], {
+    execArgv: [
+      '--expose-gc',
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ],
+    env: {
+      ...process.env,
+      AUTH_SECRET: SECRET,
+      ...env,
+      CONCORD_CONFIG: JSON.stringify({
+        ...(JSON.parse(env.CONCORD_CONFIG || '{}') as object),
+        ...concordConfigOverride,
+      }),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -83,21 +109,37 @@ export async function startServerProcess(
       reject(new Error(`${kind} server exited with ${code} before starting`));
     });
   });
+  // One request at a time: each answer is the next message.
+  let chain: Promise<unknown> = Promise.resolve();
+  const request = (cmd: 'cpu' | 'gc'): Promise<ServerStats> => {
+    const next = chain.then(
+      () =>
+        new Promise<ServerStats>((resolve, reject) => {
+          const onMessage = (m: unknown) => {
+            clearTimeout(timer);
+            const r = m as StatsReply;
+            resolve({ cpuS: (r.cpu.user + r.cpu.system) / 1e6, rss: r.rss, docs: r.docs });
+          };
+          const timer = setTimeout(() => {
+            child.off('message', onMessage);
+            reject(new Error(`${kind} server: ${cmd} query timed out`));
+          }, 30_000);
+          child.once('message', onMessage);
+          child.send({ cmd });
+        }),
+    );
+    chain = next.catch(() => undefined);
+    return next;
+  };
   return {
     kind,
     port: info.port as number,
     info,
-    cpuSeconds() {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('cpu query timed out')), 10_000);
-        child.once('message', (m) => {
-          clearTimeout(timer);
-          const { user, system } = (m as { cpu: { user: number; system: number } }).cpu;
-          resolve((user + system) / 1e6);
-        });
-        child.send({ cmd: 'cpu' });
-      });
+    async cpuSeconds() {
+      return (await request('cpu')).cpuS;
     },
+    stats: () => request('cpu'),
+    gc: () => request('gc'),
     async stop() {
       if (child.exitCode === null) child.send({ cmd: 'stop' });
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -107,41 +149,38 @@ export async function startServerProcess(
   };
 }
 
-/** Error events (type 101) Concord sent to the benchmark's y-websocket clients. */
-export const serverErrors: string[] = [];
-
-/** A real, unmodified y-websocket client (observer / fresh client), opting in on Concord. */
-export interface YClient {
-  readonly doc: Y.Doc;
-  readonly provider: WebsocketProvider;
-  destroy(): void;
+/** Run `fn` against a fresh server process of `kind`, stopping it afterwards. */
+export async function withServer<T>(
+  kind: ServerKind,
+  env: Record<string, string>,
+  fn: (server: ServerProcess) => Promise<T>,
+): Promise<T> {
+  const server = await startServerProcess(kind, env);
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+  }
 }
 
-export function yClient(server: ServerProcess, docName: string, doc = new Y.Doc()): YClient {
-  const params: Record<string, string> = { token: token('observer') };
-  if (server.kind === 'concord') {
-    params.concord = '1';
-    params.schema = String(productKind.schemaVersion);
-  }
-  const provider = new WebsocketProvider(`ws://${HOST}:${server.port}`, docName, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    params,
-    disableBc: true,
-    maxBackoffTime: 500,
-  });
-  // Acks are measured by the writers; error events are collected and reported.
-  provider.messageHandlers[MessageType.savedAck] = (_e, decoder) => void readSavedAck(decoder);
-  provider.messageHandlers[MessageType.error] = (_e, decoder) => {
-    const event = readErrorEvent(decoder);
-    serverErrors.push(`${docName}: ${event.code}: ${event.message}`);
-  };
-  return {
-    doc,
-    provider,
-    destroy() {
-      provider.destroy();
-      doc.destroy();
-    },
+/**
+ * CPU this process (every benchmark client) uses over a phase. It runs on one core: ≥ 90 % of
+ * that core means the clients, not the server, may have set the pace ("client-bound").
+ */
+export function clientMeter(): () => { cpuS: number; wallS: number; pct: number; bound: boolean } {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const cpu = process.cpuUsage(cpu0);
+    const cpuS = (cpu.user + cpu.system) / 1e6;
+    const wallS = (performance.now() - t0) / 1000;
+    const pct = wallS > 0 ? (100 * cpuS) / wallS : 0;
+    return {
+      cpuS: round(cpuS, 2)!,
+      wallS: round(wallS, 2)!,
+      pct: round(pct, 1)!,
+      bound: pct >= 90,
+    };
   };
 }
 
@@ -149,6 +188,7 @@ export async function waitFor(
   condition: () => boolean,
   what: string,
   timeoutMs: number,
+  pollMs = 5,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -156,7 +196,7 @@ export async function waitFor(
       console.warn(`  ! timed out after ${timeoutMs} ms waiting for ${what}`);
       return false;
     }
-    await sleep(5);
+    await sleep(pollMs);
   }
   return true;
 }
@@ -165,14 +205,34 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export function percentile(sorted: readonly number[], p: number): number | null {
+function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
 }
 
-export function sortNumbers(values: readonly number[]): number[] {
+function sortNumbers(values: readonly number[]): number[] {
   return Array.from(Float64Array.from(values).sort());
+}
+
+/** p50, p99 and max of latency samples (ms, two decimals). */
+export function latencySummary(values: readonly number[]): {
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+  samples: number;
+} {
+  const sorted = sortNumbers(values);
+  return {
+    p50: round(percentile(sorted, 50), 2),
+    p99: round(percentile(sorted, 99), 2),
+    max: round(sorted.at(-1) ?? null, 2),
+    samples: sorted.length,
+  };
+}
+
+export function median(values: readonly number[]): number | null {
+  return round(percentile(sortNumbers(values), 50), 1);
 }
 
 export function round(n: number | null, digits = 1): number | null {
@@ -199,16 +259,6 @@ export function stableJson(value: unknown): string {
   );
 }
 
-/** Sync one client to an unrelated document, so "cold" means the document, not the process JIT. */
-export async function warmUp(server: ServerProcess): Promise<void> {
-  const client = yClient(server, 'product:warm-up');
-  try {
-    await waitFor(() => client.provider.synced, 'warm-up client synced', 15_000);
-  } finally {
-    client.destroy();
-  }
-}
-
 /** Concord's Prometheus counters of interest (sums of histograms and counters). */
 export async function scrapeMetrics(server: ServerProcess): Promise<Record<string, number>> {
   const res = await fetch(`http://${HOST}:${server.port}/metrics`);
@@ -218,8 +268,6 @@ export async function scrapeMetrics(server: ServerProcess): Promise<Record<strin
     'concord_append_seconds_sum',
     'concord_append_seconds_count',
     'concord_appended_entries_total',
-    'concord_ack_seconds_sum',
-    'concord_ack_seconds_count',
   ]) {
     const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
     out[name] = m ? Number(m[1]) : NaN;

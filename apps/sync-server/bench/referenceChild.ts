@@ -1,17 +1,17 @@
 /**
  * Benchmark child process: the reference relay, `@y/websocket-server` 0.1.1's `setupWSConnection`
- * on a `ws` 8 server (what its CLI does, minus persistence, which it no longer enables by default).
- * With PRELOAD_DB and PRELOAD_DOC it first applies, one by one, every update of that document's
- * log from a Concord SQLite file to the in-memory doc, so both servers hold the same history.
+ * on a `ws` 8 server (what its CLI does, minus persistence, which it no longer enables by default:
+ * documents live in memory and are never unloaded). With PRELOAD_DB and PRELOAD_DOC it first
+ * applies, one by one, every update of that document's log from a Concord SQLite file to the
+ * in-memory doc, so it holds the same history. IPC: childIpc.ts.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
-import { getYDoc, setupWSConnection } from '@y/websocket-server/utils';
-
-if (!process.send) throw new Error('referenceChild: needs IPC');
+import { docs, getYDoc, setupWSConnection } from '@y/websocket-server/utils';
+import { serveBenchIpc } from './childIpc.js';
 
 let preloadMs = 0;
 let preloaded = 0;
@@ -46,13 +46,15 @@ http.on('upgrade', (req, socket, head) => {
 });
 await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
 
-process.on('message', (msg: { cmd: string }) => {
-  if (msg.cmd === 'cpu') process.send!({ cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
-  if (msg.cmd === 'stop') {
-    for (const ws of wss.clients) ws.terminate();
-    http.closeAllConnections();
-    http.close(() => process.exit(0));
-    setTimeout(() => process.exit(0), 3_000).unref();
-  }
+serveBenchIpc({
+  port: (http.address() as AddressInfo).port,
+  info: { preloadMs, preloaded },
+  loadedDocs: () => docs.size,
+  stop: () =>
+    new Promise<void>((resolve) => {
+      for (const ws of wss.clients) ws.terminate();
+      http.closeAllConnections();
+      http.close(() => resolve());
+      setTimeout(resolve, 3_000).unref();
+    }),
 });
-process.send({ port: (http.address() as AddressInfo).port, preloadMs, preloaded });

@@ -1,0 +1,41 @@
+/**
+ * The IPC protocol of the benchmark's server children (harness.ts `startServerProcess`): once
+ * listening a child sends `{port, ...info}`; it answers `{cmd:'cpu'}` with its CPU usage, RSS and
+ * the number of documents it holds in memory, `{cmd:'gc'}` the same after a forced full garbage
+ * collection (children run with --expose-gc), and exits on `{cmd:'stop'}`.
+ */
+export function serveBenchIpc(options: {
+  readonly port: number;
+  readonly info?: Record<string, unknown>;
+  readonly loadedDocs: () => number;
+  readonly stop: () => Promise<void>;
+}): void {
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('benchmark child: needs IPC');
+  const stats = () => ({
+    cpu: process.cpuUsage(),
+    rss: process.memoryUsage().rss,
+    docs: options.loadedDocs(),
+  });
+  process.on('message', (msg: { cmd: string }) => {
+    if (msg.cmd === 'cpu') send(stats());
+    if (msg.cmd === 'gc') {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      // Twice: the first pass may only queue finalizers whose memory the second frees.
+      gc?.();
+      gc?.();
+      send({ ...stats(), gc: gc !== undefined });
+    }
+    if (msg.cmd === 'stop') {
+      const timer = setTimeout(() => process.exit(2), 10_000);
+      options.stop().then(
+        () => {
+          clearTimeout(timer);
+          process.exit(0);
+        },
+        () => process.exit(1),
+      );
+    }
+  });
+  send({ port: options.port, ...options.info });
+}
