@@ -3,6 +3,7 @@
  * A token must carry `sub` (a user id, which is also a profile id: NAME1), `role` and `exp`; `name`
  * is optional display text, cleaned of control characters and cut to 100 characters.
  */
+import { webcrypto } from 'node:crypto';
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { DOC_ID_PATTERN, ROLES, type Role, type SessionUser } from '@concord/shared';
 
@@ -18,11 +19,18 @@ export type VerifyResult = { ok: true; user: User } | { ok: false; error: string
 const MAX_NAME = 100;
 
 export class Tokens {
-  private readonly key: Uint8Array;
+  /** The HMAC key, imported once (jose imports a raw secret again on every call). */
+  private readonly key: Promise<webcrypto.CryptoKey>;
 
   constructor(secret: string) {
     if (secret.length < 16) throw new Error('AUTH_SECRET must be at least 16 characters');
-    this.key = new TextEncoder().encode(secret);
+    this.key = webcrypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
   }
 
   async sign(
@@ -34,7 +42,7 @@ export class Tokens {
       .setSubject(claims.sub)
       .setIssuedAt()
       .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-      .sign(this.key);
+      .sign(await this.key);
   }
 
   async verify(token: string | null | undefined): Promise<VerifyResult> {
@@ -42,7 +50,7 @@ export class Tokens {
     if (token.length > 4_096) return { ok: false, error: 'token too long' };
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.key, {
+      ({ payload } = await jwtVerify(token, await this.key, {
         algorithms: ['HS256'],
         requiredClaims: ['sub', 'exp'],
       }));

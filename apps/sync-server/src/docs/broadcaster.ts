@@ -11,11 +11,11 @@
  * Acknowledge: the writer of a commit is acknowledged as soon as it is committed, never held back
  * by the broadcast window (the ack policy, acks.ts, decides who else hears and when).
  */
-import * as Y from 'yjs';
 import type { Metrics } from '../metrics.js';
 import { writeUpdate } from '../protocol/messages.js';
 import type { AckPolicy } from './acks.js';
 import type { LiveDoc, Peer } from './liveDoc.js';
+import { mergeUpdates } from './manyUpdates.js';
 
 interface Outgoing {
   updates: Uint8Array[];
@@ -23,9 +23,6 @@ interface Outgoing {
   writers: Set<Peer | undefined>;
   scheduled: boolean;
 }
-
-/** Updates merged at once at most; more are merged in rounds (Yjs' merge is quadratic in count). */
-const MERGE_FAN_IN = 16;
 
 export class Broadcaster {
   private readonly outgoing = new Map<LiveDoc, Outgoing>();
@@ -70,7 +67,7 @@ export class Broadcaster {
     this.outgoing.delete(live);
     if (live.destroyed || out.updates.length === 0 || live.peers.size === 0) return;
     live.lastBroadcastAt = this.now();
-    const message = writeUpdate(mergeMany(out.updates));
+    const message = writeUpdate(mergeUpdates(out.updates));
     const only = out.writers.size === 1 ? [...out.writers][0] : undefined;
     let sent = 0;
     for (const peer of live.peers) {
@@ -80,17 +77,4 @@ export class Broadcaster {
     }
     this.metrics.updatesOut.inc(sent);
   }
-}
-
-function mergeMany(updates: readonly Uint8Array[]): Uint8Array {
-  let round = updates;
-  while (round.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < round.length; i += MERGE_FAN_IN) {
-      const group = round.slice(i, i + MERGE_FAN_IN);
-      next.push(group.length === 1 ? group[0]! : Y.mergeUpdates(group));
-    }
-    round = next;
-  }
-  return round[0] ?? new Uint8Array([0, 0]);
 }

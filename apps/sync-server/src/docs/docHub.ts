@@ -15,12 +15,13 @@ import type { Metrics } from '../metrics.js';
 import { closeReason } from '../protocol/closeReason.js';
 import { writeAwareness } from '../protocol/messages.js';
 import { WritePipeline } from '../pipeline/writePipeline.js';
-import type { EventStore, LogEntry } from '../store/eventStore.js';
+import type { EventStore, LogEntry, Snapshot } from '../store/eventStore.js';
 import { AckPolicy } from './acks.js';
 import { Broadcaster } from './broadcaster.js';
 import { Follower } from './follower.js';
 import { GroupCommitter } from './groupCommitter.js';
 import { LiveDoc } from './liveDoc.js';
+import { applyLog } from './manyUpdates.js';
 
 export interface DocHubOptions {
   readonly idleUnloadMs: number;
@@ -169,21 +170,22 @@ export class DocHub {
       this.store.owners(name),
     ]);
     const state = [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)];
+    const headSeq = tail.at(-1)?.seq ?? snapshot?.seq ?? 0;
     const live = new LiveDoc(
       name,
       parsed.name,
       documentKinds[parsed.name.kind],
-      {
-        state,
-        headSeq: tail.at(-1)?.seq ?? snapshot?.seq ?? 0,
-        sinceSnapshot: tail.length,
-        owners,
-      },
+      { state, headSeq, sinceSnapshot: tail.length, owners },
       this.options.maxSkewMs,
       () => Date.now(),
     );
     this.metrics.loadedDocs.set(this.slots.size);
-    if (tail.length >= this.options.snapshotEvery) void this.compact(name);
+    // A long tail (a log never compacted): snapshot what was just built — exactly the log at
+    // headSeq, before any write — once the clients waiting for it are answered.
+    if (tail.length >= this.options.snapshotEvery) {
+      const built = Y.encodeStateAsUpdate(live.doc);
+      setImmediate(() => void this.saveSnapshot(live, { seq: headSeq, state: built }));
+    }
     // Stored at an older schema version: migrate before anyone sees it (MIG1). Applied at once;
     // committed like any write (a failure evicts the document and the next load retries).
     if (!live.isNew && live.schemaVersion < live.kind.schemaVersion)
@@ -260,11 +262,9 @@ export class DocHub {
       const { snapshot, tail } = await this.store.load(name);
       const last = tail.at(-1);
       if (!last) return;
+      // Applied, not merged: a document garbage-collects deleted content, a merge keeps it.
       const doc = new Y.Doc();
-      doc.transact(() => {
-        if (snapshot) Y.applyUpdate(doc, snapshot.state);
-        for (const e of tail) Y.applyUpdate(doc, e.update);
-      });
+      applyLog(doc, [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)]);
       await this.store.saveSnapshot(name, { seq: last.seq, state: Y.encodeStateAsUpdate(doc) });
       doc.destroy();
       const slot = this.slots.get(name);
@@ -277,14 +277,21 @@ export class DocHub {
     }
   }
 
+  private async saveSnapshot(live: LiveDoc, snapshot: Snapshot): Promise<void> {
+    try {
+      await this.store.saveSnapshot(live.name, snapshot);
+      live.sinceSnapshot = Math.max(0, live.version - snapshot.seq);
+      this.metrics.compactions.inc();
+    } catch (error) {
+      this.logger.error({ err: error, doc: live.name }, 'snapshot on load failed');
+    }
+  }
+
   /** The document as it was at `seq` (snapshot at or before it, plus the entries up to it). */
   async docAt(name: string, seq: number): Promise<Y.Doc> {
     const { snapshot, tail } = await this.store.load(name, seq);
     const doc = new Y.Doc();
-    doc.transact(() => {
-      if (snapshot) Y.applyUpdate(doc, snapshot.state);
-      for (const e of tail) Y.applyUpdate(doc, e.update);
-    });
+    applyLog(doc, [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)]);
     return doc;
   }
 

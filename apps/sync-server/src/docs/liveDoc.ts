@@ -19,6 +19,7 @@ import {
 import type { ClientClaim } from '../store/eventStore.js';
 import { ClientOwners } from '../pipeline/identity.js';
 import { AwarenessRoom } from './awarenessRoom.js';
+import { applyLog } from './manyUpdates.js';
 import { SeqTracker } from './seqTracker.js';
 
 /** What the pipeline needs of a connection. */
@@ -38,7 +39,7 @@ export interface LoadedState {
 }
 
 export class LiveDoc {
-  readonly doc = new Y.Doc({ gc: true });
+  readonly doc: Y.Doc;
   readonly owners: ClientOwners;
   readonly peers = new Set<Peer>();
   readonly awareness: AwarenessRoom;
@@ -78,9 +79,9 @@ export class LiveDoc {
     maxSkewMs: number,
     now: () => number,
   ) {
-    this.doc.transact(() => {
-      for (const u of loaded.state) Y.applyUpdate(this.doc, u);
-    });
+    // The name as guid: Yjs would otherwise draw a random uuid, 31 random numbers, per document.
+    this.doc = new Y.Doc({ gc: true, guid: name });
+    applyLog(this.doc, loaded.state);
     // The server writes under its own client id; never one a client has used.
     this.owners = new ClientOwners(loaded.owners);
     while (

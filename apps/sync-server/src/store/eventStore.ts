@@ -27,6 +27,12 @@ export interface LogEntry extends NewEntry {
 }
 
 /** The first writer of a Yjs client id in a document owns it (SPEC ID1). */
+/** A log entry as the document needs it: its position and its update. */
+export interface StoredUpdate {
+  readonly seq: number;
+  readonly update: Uint8Array;
+}
+
 export interface ClientClaim {
   readonly client: number;
   readonly user: string;
@@ -77,8 +83,15 @@ export interface EventStore {
    * one outcome per batch; rejects only when the store itself failed (then nothing was written).
    */
   append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]>;
-  /** The newest snapshot at or before `atSeq` (default: newest) and the entries after it up to `atSeq`. */
-  load(doc: string, atSeq?: number): Promise<{ snapshot: Snapshot | undefined; tail: LogEntry[] }>;
+  /**
+   * What rebuilding the document needs: the newest snapshot at or before `atSeq` (default:
+   * newest) and the updates of the entries after it up to `atSeq` (no audit fields: a long log
+   * loads without decoding them).
+   */
+  load(
+    doc: string,
+    atSeq?: number,
+  ): Promise<{ snapshot: Snapshot | undefined; tail: StoredUpdate[] }>;
   /** Who owns which Yjs client id of `doc`. */
   owners(doc: string): Promise<ClientClaim[]>;
   /** Entries with seq > afterSeq, ascending, at most `limit`. */

@@ -236,11 +236,14 @@ export class PostgresEventStore implements EventStore {
     const snapshot: Snapshot | undefined = row
       ? { seq: Number(row.seq), state: toBytes(row.state) }
       : undefined;
-    const tail = await this.pool.query<LogRow>(
-      `SELECT * FROM ${this.s}.log WHERE doc = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
+    const tail = await this.pool.query<{ seq: string; update: Buffer }>(
+      `SELECT seq, "update" FROM ${this.s}.log WHERE doc = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
       [doc, snapshot?.seq ?? 0, atSeq],
     );
-    return { snapshot, tail: tail.rows.map(toEntry) };
+    return {
+      snapshot,
+      tail: tail.rows.map((r) => ({ seq: Number(r.seq), update: toBytes(r.update) })),
+    };
   }
 
   async owners(doc: string): Promise<ClientClaim[]> {

@@ -83,9 +83,11 @@ export class SqliteEventStore implements EventStore {
       snapshotAt: db.prepare<[string, number], { seq: number; state: Buffer }>(
         'SELECT seq, state FROM snapshots WHERE doc = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
       ),
-      range: db.prepare<[string, number, number], LogRow>(
-        'SELECT * FROM log WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq',
-      ),
+      range: db
+        .prepare<[string, number, number], [number, Buffer]>(
+          'SELECT seq, "update" FROM log WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq',
+        )
+        .raw(true),
       after: db.prepare<[string, number, number], LogRow>(
         'SELECT * FROM log WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
@@ -126,7 +128,9 @@ export class SqliteEventStore implements EventStore {
     const snapshot: Snapshot | undefined = row
       ? { seq: row.seq, state: bytes(row.state) }
       : undefined;
-    const tail = this.stmts.range.all(doc, snapshot?.seq ?? 0, atSeq).map(toEntry);
+    const tail = this.stmts.range
+      .all(doc, snapshot?.seq ?? 0, atSeq)
+      .map(([seq, update]) => ({ seq, update: bytes(update) }));
     return { snapshot, tail };
   }
 
