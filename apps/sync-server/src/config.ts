@@ -42,7 +42,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     idleUnloadMs: int(env.IDLE_UNLOAD_MS, 30_000),
     maxFrameBytes: int(env.MAX_FRAME_BYTES, 2 * 1024 * 1024),
     maxDocBytes: int(env.MAX_DOC_BYTES, 16 * 1024 * 1024),
-    maxMessagesPerSecond: int(env.MAX_MESSAGES_PER_SECOND, 5_000),
+    maxMessagesPerSecond: int(env.MAX_MESSAGES_PER_SECOND, 20_000),
     maxSkewMs: int(env.MAX_SKEW_MS, 5 * 60_000),
     snapshotEvery: int(env.SNAPSHOT_EVERY, 1_000),
     broadcastWindowMs: int(env.BROADCAST_WINDOW_MS, 50),

@@ -122,8 +122,8 @@ describe('malformed input closes only the offending connection', () => {
   }
 
   it('MAL2: a connection over its message budget is read more slowly: nothing it sent is dropped, it stays open', async () => {
-    // 40 messages per second, 160 at once: 240 updates sent together exceed the budget.
-    const limited = await startTestServer({ config: { maxMessagesPerSecond: 40 } });
+    // 300 messages per second, 1,200 at once: 1,500 updates sent together exceed the budget.
+    const limited = await startTestServer({ config: { maxMessagesPerSecond: 300 } });
     const observer = connect(limited, 'product:rate', token('obs', 'viewer'));
     try {
       await synced(observer);
@@ -133,7 +133,7 @@ describe('malformed input closes only the offending connection', () => {
       const updates: Uint8Array[] = [];
       doc.on('update', (u: Uint8Array) => updates.push(u));
       const ctx = { clock: new HybridClock({ replicaId: 'mallory' }), writer: 'mallory' };
-      for (let i = 0; i < 240; i++) applyPatch(doc, productKind, { stock: { delta: 1 } }, ctx);
+      for (let i = 0; i < 1500; i++) applyPatch(doc, productKind, { stock: { delta: 1 } }, ctx);
       const message = (u: Uint8Array) =>
         frame((e) => {
           encoding.writeVarUint(e, 0); // sync
@@ -141,7 +141,7 @@ describe('malformed input closes only the offending connection', () => {
         });
       for (const u of updates) raw.ws.send(message(u));
       await waitFor(
-        () => materialize(observer.doc, productKind, 'rate').stock === 240,
+        () => materialize(observer.doc, productKind, 'rate').stock === 1500,
         'every update arrives',
         15_000,
       );

@@ -49,7 +49,7 @@ describe('inspect', () => {
         ctx('ann'),
       ),
     );
-    const result = inspectUpdate(target.doc, target.typeNames, update);
+    const result = inspectUpdate(target.doc, update);
     if (!result.ok) throw new Error(result.message);
     expect([...result.newClients]).toEqual([client.clientID]);
     const places = result.items.map((i) => `${i.typeName}/${i.key ?? '-'}`).sort();
@@ -71,12 +71,12 @@ describe('inspect', () => {
     const next = diff(base, () =>
       applyPatch(base, productKind, { name: 'Two', description: 'ab' }, ctx('ann')),
     );
-    const result = inspectUpdate(target.doc, target.typeNames, next);
+    const result = inspectUpdate(target.doc, next);
     if (!result.ok) throw new Error(result.message);
     expect(result.items.find((i) => i.typeName === 'r:name')?.key).toBe(String(base.clientID));
     expect(result.newClients.size).toBe(1);
     // An update the document already holds adds nothing.
-    const again = inspectUpdate(target.doc, target.typeNames, first);
+    const again = inspectUpdate(target.doc, first);
     expect(again.ok && again.newClients.size).toBe(0);
   });
 
@@ -87,13 +87,13 @@ describe('inspect', () => {
     source.on('update', (u: Uint8Array) => updates.push(u));
     source.getText('t:description').insert(0, 'abc');
     source.getText('t:description').insert(3, 'def');
-    const gap = inspectUpdate(target.doc, target.typeNames, updates[1]!);
+    const gap = inspectUpdate(target.doc, updates[1]!);
     expect(gap).toMatchObject({ ok: false, code: 'missing_dependencies' });
 
     const other = new Y.Doc();
     Y.applyUpdate(other, updates[0]!);
     const onTop = diff(other, () => other.getText('t:description').insert(1, 'X'));
-    expect(inspectUpdate(target.doc, target.typeNames, onTop)).toMatchObject({
+    expect(inspectUpdate(target.doc, onTop)).toMatchObject({
       ok: false,
       code: 'missing_dependencies',
     });
@@ -106,7 +106,7 @@ describe('inspect', () => {
     const nested = diff(client, () =>
       client.getMap('r:name').set(String(client.clientID), new Y.Map()),
     );
-    const n = inspectUpdate(target.doc, target.typeNames, nested);
+    const n = inspectUpdate(target.doc, nested);
     if (!n.ok) throw new Error(n.message);
     expect(
       checkStructure(
@@ -117,7 +117,7 @@ describe('inspect', () => {
     ).toMatchObject({ code: ReasonCode.malformedUpdate });
     const fresh = new Y.Doc();
     const junk = diff(fresh, () => fresh.getArray('junk').push([1, 2, 3]));
-    const j = inspectUpdate(target.doc, target.typeNames, junk);
+    const j = inspectUpdate(target.doc, junk);
     if (!j.ok) throw new Error(j.message);
     expect([...j.rootNames]).toEqual(['junk']);
     expect(
@@ -136,7 +136,6 @@ describe('structure', () => {
     const d = new Y.Doc();
     const result = inspectUpdate(
       target.doc,
-      target.typeNames,
       diff(d, () => fn(d)),
     );
     if (!result.ok) throw new Error(result.message);

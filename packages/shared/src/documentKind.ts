@@ -44,11 +44,6 @@ function specOf(kind: DocumentKind<object>, field: string): FieldSpec {
   return spec;
 }
 
-/** The Yjs shared type that holds `field`. */
-function fieldType(doc: Y.Doc, spec: FieldSpec, field: string): Y.Map<unknown> | Y.Text {
-  return opsOf(spec).type(doc, fieldTypeName(spec, field));
-}
-
 export function registerState(
   doc: Y.Doc,
   kind: DocumentKind<object>,
@@ -101,22 +96,41 @@ export function materialize(
   return out;
 }
 
-/** One field's materialized value. */
+/**
+ * Where fields nobody wrote are read: a document that holds only empty types. Reading a field of
+ * a document must not create its type there (a document loaded on a server would otherwise carry
+ * every field's type, written or not); it holds at most one type per field name.
+ */
+const UNWRITTEN = new Y.Doc();
+
+/** One field's materialized value (the field's empty value when its type does not exist yet). */
 export function readField(doc: Y.Doc, kind: DocumentKind<object>, field: string): unknown {
   const spec = specOf(kind, field);
-  return opsOf(spec).read(doc, fieldTypeName(spec, field), spec);
+  const typeName = fieldTypeName(spec, field);
+  return opsOf(spec).read(doc.share.has(typeName) ? doc : UNWRITTEN, typeName, spec);
+}
+
+/** The name of `type` if it is a top-level type of `doc`. */
+export function rootNameOf(doc: Y.Doc, type: unknown): string | undefined {
+  for (const [name, t] of doc.share) if (t === type) return name;
+  return undefined;
 }
 
 /**
- * The field each top-level shared type holds (and `META_MAP` for the meta map), so a caller that
+ * The field a top-level type of `doc` holds (or `META_MAP` for the meta map), so a caller that
  * knows which types a transaction changed can re-read only those fields.
  */
-export function fieldsByType(doc: Y.Doc, kind: DocumentKind<object>): Map<object, string> {
-  const out = new Map<object, string>();
+export function fieldOfType(
+  doc: Y.Doc,
+  kind: DocumentKind<object>,
+  type: unknown,
+): string | undefined {
+  const name = rootNameOf(doc, type);
+  if (name === undefined) return undefined;
+  if (name === META_MAP) return META_MAP;
   for (const [field, spec] of Object.entries(kind.fields))
-    out.set(fieldType(doc, spec, field), field);
-  out.set(doc.getMap<unknown>(META_MAP), META_MAP);
-  return out;
+    if (fieldTypeName(spec, field) === name) return field;
+  return undefined;
 }
 
 export function validateDocument<J extends object>(

@@ -35,8 +35,17 @@ export interface AwarenessResult {
 const COLOR = /^#[0-9a-fA-F]{6}$/;
 
 export class AwarenessRoom {
-  private readonly held = new Map<number, Held>();
-  private readonly byPeer = new Map<AwarenessPublisher, Set<number>>();
+  /** Created when the first state arrives: many documents are open without any (rooms are many). */
+  private heldStates: Map<number, Held> | undefined;
+  private peerIds: Map<AwarenessPublisher, Set<number>> | undefined;
+
+  private get held(): Map<number, Held> {
+    return (this.heldStates ??= new Map());
+  }
+
+  private get byPeer(): Map<AwarenessPublisher, Set<number>> {
+    return (this.peerIds ??= new Map());
+  }
 
   constructor(
     private readonly owners: ClientOwners,
@@ -107,11 +116,17 @@ export class AwarenessRoom {
 
   /** Every state held, to send to a connection that joins or asks. */
   all(): AwarenessEntry[] {
-    return [...this.held].map(([clientId, h]) => ({ clientId, clock: h.clock, state: h.state }));
+    if (!this.heldStates) return [];
+    return [...this.heldStates].map(([clientId, h]) => ({
+      clientId,
+      clock: h.clock,
+      state: h.state,
+    }));
   }
 
   /** Remove the states of a connection that closed; returns the removals to relay. */
   removePeer(peer: AwarenessPublisher): AwarenessEntry[] {
+    if (!this.peerIds) return [];
     const mine = this.byPeer.get(peer);
     this.byPeer.delete(peer);
     const removed: AwarenessEntry[] = [];
@@ -129,7 +144,7 @@ export class AwarenessRoom {
   sweep(): AwarenessEntry[] {
     const cutoff = this.now() - OUTDATED_MS;
     const removed: AwarenessEntry[] = [];
-    for (const [clientId, held] of this.held) {
+    for (const [clientId, held] of this.heldStates ?? []) {
       if (held.updatedAt >= cutoff) continue;
       this.held.delete(clientId);
       this.byPeer.get(held.owner)?.delete(clientId);
@@ -140,7 +155,7 @@ export class AwarenessRoom {
   }
 
   get size(): number {
-    return this.held.size;
+    return this.heldStates?.size ?? 0;
   }
 }
 

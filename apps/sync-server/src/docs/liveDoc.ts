@@ -9,7 +9,6 @@ import {
   HybridClock,
   SERVER_IDENTITY,
   type Principal,
-  fieldsByType,
   materialize,
   raiseVector,
   schemaVersionOf,
@@ -45,10 +44,6 @@ export class LiveDoc {
   readonly awareness: AwarenessRoom;
   /** This document's own server clock (HTTP patches, compensations): no other document moves it. */
   readonly clock: HybridClock;
-  /** Which field each top-level type holds (and `meta`). */
-  readonly typeFields: ReadonlyMap<object, string>;
-  /** The name of each top-level type, to place incoming items. */
-  readonly typeNames: ReadonlyMap<object, string>;
   /** Log entries this copy contains; `committed.through` is its version. */
   readonly committed: SeqTracker;
   /** Per Yjs client, the end clock of what the committed log holds (durable-save acks). */
@@ -92,10 +87,6 @@ export class LiveDoc {
     this.owners.claim([this.doc.clientID], SERVER_IDENTITY);
     this.awareness = new AwarenessRoom(this.owners, now);
     this.clock = new HybridClock({ replicaId: 'server', physicalNow: now, maxSkewMs });
-    this.typeFields = fieldsByType(this.doc, kind);
-    const names = new Map<object, string>();
-    for (const [name, type] of this.doc.share) names.set(type, name);
-    this.typeNames = names;
     this.committed = new SeqTracker(loaded.headSeq);
     this.saved = Y.decodeStateVector(Y.encodeStateVector(this.doc));
     this.sinceSnapshot = loaded.sinceSnapshot;

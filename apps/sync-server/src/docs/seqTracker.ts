@@ -4,31 +4,38 @@
  * document's version: a copy never claims a version whose entries it lacks (SPEC SO5).
  */
 export class SeqTracker {
-  readonly above = new Set<number>();
+  /** Created on the first gap: most copies never see one, and copies are many. */
+  private above: Set<number> | undefined;
 
   constructor(public through: number) {}
 
   /** Record `seq`; false if it was already contained. */
   add(seq: number): boolean {
-    if (seq <= this.through || this.above.has(seq)) return false;
-    this.above.add(seq);
-    while (this.above.delete(this.through + 1)) this.through += 1;
+    if (this.has(seq)) return false;
+    if (seq === this.through + 1 && !this.above) {
+      this.through = seq;
+      return true;
+    }
+    const above = (this.above ??= new Set());
+    above.add(seq);
+    while (above.delete(this.through + 1)) this.through += 1;
+    if (above.size === 0) this.above = undefined;
     return true;
   }
 
   has(seq: number): boolean {
-    return seq <= this.through || this.above.has(seq);
+    return seq <= this.through || (this.above?.has(seq) ?? false);
   }
 
   /** Entries above `through` are held while one below them is missing. */
   get hasGap(): boolean {
-    return this.above.size > 0;
+    return this.above !== undefined;
   }
 
   /** The highest sequence number contained. */
   get highest(): number {
     let max = this.through;
-    for (const s of this.above) if (s > max) max = s;
+    for (const s of this.above ?? []) if (s > max) max = s;
     return max;
   }
 }

@@ -55,7 +55,7 @@ export function admitUpdate(
       );
   }
   // 3 inspect
-  const inspection = inspectUpdate(live.doc, live.typeNames, update);
+  const inspection = inspectUpdate(live.doc, update);
   if (!inspection.ok) {
     if (options.mayLag && inspection.code === 'missing_dependencies') return { status: 'behind' };
     return refused(

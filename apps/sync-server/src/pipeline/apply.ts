@@ -5,7 +5,7 @@
  * behind: Yjs' pending structs and deletions are dropped (SPEC MEM2).
  */
 import * as Y from 'yjs';
-import type { TxOrigin } from '@concord/shared';
+import { fieldOfType, type TxOrigin } from '@concord/shared';
 import type { LiveDoc } from '../docs/liveDoc.js';
 
 export interface Applied {
@@ -39,7 +39,7 @@ export function applyCaptured(
   const onUpdate = (u: Uint8Array) => updates.push(u);
   const onTransaction = (tr: Y.Transaction) => {
     for (const type of tr.changed.keys()) {
-      const field = live.typeFields.get(type);
+      const field = fieldOfType(live.doc, live.kind, type);
       if (field) changed.add(field);
     }
     for (const [client, clock] of tr.afterState) {

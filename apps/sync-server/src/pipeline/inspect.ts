@@ -9,6 +9,7 @@
  * nested type — is reported here, so that nothing is applied and nothing is buffered (SPEC MEM2).
  */
 import * as Y from 'yjs';
+import { rootNameOf } from '@concord/shared';
 
 /** A new item of the update, where it would land. */
 export interface NewItem {
@@ -44,15 +45,8 @@ const fail = (code: 'malformed_update' | 'missing_dependencies', message: string
   message,
 });
 
-/**
- * Inspect `update` against `doc`. `typeNames` maps each top-level type of `doc` to its name (a type
- * not in it is nested or unknown).
- */
-export function inspectUpdate(
-  doc: Y.Doc,
-  typeNames: ReadonlyMap<object, string>,
-  update: Uint8Array,
-): Inspection {
+/** Inspect `update` against `doc` (an item whose parent is not a top-level type is nested). */
+export function inspectUpdate(doc: Y.Doc, update: Uint8Array): Inspection {
   let structs: Struct[];
   try {
     structs = Y.decodeUpdate(update).structs as Struct[];
@@ -104,7 +98,7 @@ export function inspectUpdate(
     if (id.clock < Y.getState(doc.store, id.client)) {
       const known = Y.getItem(doc.store, id);
       if (!(known instanceof Y.Item)) return 'gc';
-      const typeName = typeNames.get(known.parent as object);
+      const typeName = rootNameOf(doc, known.parent);
       return typeName === undefined ? 'nested' : { typeName, key: known.parentSub };
     }
     const f = findFresh(id);

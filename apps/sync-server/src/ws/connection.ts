@@ -1,6 +1,6 @@
 /**
  * One WebSocket client of one document, speaking the y-websocket protocol (plus Concord's opt-in
- * messages). Frames are decoded by protocol/messages.ts and dispatched through a handler table;
+ * messages). Frames are decoded by protocol/messages.ts and dispatched by kind;
  * updates go to the write pipeline. Frames that arrive while the document loads are queued, up to
  * a bound (SPEC MEM4). The connection closes itself when its token expires (AUTH7).
  */
@@ -40,13 +40,6 @@ export interface ConnectionOptions {
 }
 
 let nextId = 1;
-
-type Handlers = {
-  [K in ClientMessage['kind']]: (
-    live: LiveDoc,
-    message: Extract<ClientMessage, { kind: K }>,
-  ) => void;
-};
 
 export class Connection implements Peer {
   readonly id = nextId++;
@@ -193,10 +186,7 @@ export class Connection implements Peer {
     // Everything else is handled after the updates that came before it.
     if (message.kind !== 'update' && message.kind !== 'syncStep2') this.submitInbox(live);
     try {
-      (this.handlers[message.kind] as (live: LiveDoc, message: ClientMessage) => void)(
-        live,
-        message,
-      );
+      this.dispatch(live, message);
     } catch (error) {
       // A handler bug must cost this connection, never the process.
       this.logger.error({ err: error, conn: this.id, doc: this.name }, 'message handler failed');
@@ -204,34 +194,45 @@ export class Connection implements Peer {
     }
   }
 
-  private readonly handlers: Handlers = {
-    syncStep1: (live, m) => {
-      this.spend(MESSAGE_COST.syncStep1);
-      this.answerSyncStep1(live, m.stateVector);
-    },
-    syncStep2: (live, m) => this.collect(live, m.update),
-    update: (live, m) => this.collect(live, m.update),
-    awareness: (live, m) => {
-      this.spend(MESSAGE_COST.awareness);
-      const result = live.awareness.apply(this, m.entries);
-      if (result.changed.length > 0) {
-        const message = writeAwareness(result.changed);
-        for (const peer of live.peers) if (peer !== this) peer.send(message);
-      }
-      if (result.refused) {
-        this.metrics.refusedAwareness.inc();
-        this.hub.pipeline.sendError(this, {
-          code: ReasonCode.awarenessRefused,
-          message: result.refused,
-        });
-      }
-    },
-    auth: () => undefined,
-    queryAwareness: (live) => {
-      this.spend(MESSAGE_COST.queryAwareness);
-      this.send(writeAwareness(live.awareness.all()));
-    },
-  };
+  /** One method per message kind (a method, not a table of closures: connections are many). */
+  private dispatch(live: LiveDoc, message: ClientMessage): void {
+    switch (message.kind) {
+      case 'syncStep1':
+        this.spend(MESSAGE_COST.syncStep1);
+        return this.answerSyncStep1(live, message.stateVector);
+      case 'syncStep2':
+      case 'update':
+        return this.collect(live, message.update);
+      case 'awareness':
+        this.spend(MESSAGE_COST.awareness);
+        return this.publishAwareness(live, message.entries);
+      case 'queryAwareness':
+        this.spend(MESSAGE_COST.queryAwareness);
+        return this.send(writeAwareness(live.awareness.all()));
+      case 'auth':
+        return;
+      default:
+        return unreachable(message);
+    }
+  }
+
+  private publishAwareness(
+    live: LiveDoc,
+    entries: Extract<ClientMessage, { kind: 'awareness' }>['entries'],
+  ): void {
+    const result = live.awareness.apply(this, entries);
+    if (result.changed.length > 0) {
+      const message = writeAwareness(result.changed);
+      for (const peer of live.peers) if (peer !== this) peer.send(message);
+    }
+    if (result.refused) {
+      this.metrics.refusedAwareness.inc();
+      this.hub.pipeline.sendError(this, {
+        code: ReasonCode.awarenessRefused,
+        message: result.refused,
+      });
+    }
+  }
 
   /**
    * Answer sync step 1 with what the client lacks, once the writes in flight are committed, so a
@@ -370,4 +371,8 @@ export class Connection implements Peer {
     }
     this.hub.release(this.name);
   }
+}
+
+function unreachable(message: never): void {
+  throw new Error(`unhandled message ${JSON.stringify(message)}`);
 }

@@ -7,9 +7,10 @@
  */
 export const MESSAGE_COST = {
   frame: 1,
-  awareness: 10,
-  syncStep1: 50,
-  queryAwareness: 50,
+  awareness: 20,
+  /** Answered with everything the client lacks: up to the whole document. */
+  syncStep1: 1_000,
+  queryAwareness: 200,
 } as const;
 
 export class MessageBudget {

@@ -5,7 +5,7 @@
  * socket with a named code before any document data is sent. Nothing a client sends here can
  * throw out of the handler (SPEC CRASH1).
  */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -38,6 +38,20 @@ export interface WsRouteDeps {
 }
 
 const verified = new WeakMap<FastifyRequest, VerifyResult>();
+/** The response Fastify routed an upgrade with: detached from the socket once it is a WebSocket. */
+const upgradeResponses = new WeakMap<FastifyRequest, ServerResponse>();
+
+/**
+ * Once the socket is a WebSocket, nothing of the HTTP request that upgraded it is needed: the
+ * routing response lets go of the socket, and the plugin's error listener (which holds the request
+ * and reply) gives way to the connection's own. A connection then holds no request, reply, headers
+ * or request logger for its lifetime (open documents × connections are many).
+ */
+function releaseUpgrade(ws: WebSocket, req: FastifyRequest): void {
+  upgradeResponses.get(req)?.detachSocket(req.raw.socket);
+  upgradeResponses.delete(req);
+  for (const listener of ws.listeners('error')) ws.off('error', listener as () => void);
+}
 
 export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
   const { hub, tokens, metrics, logger } = deps;
@@ -51,8 +65,9 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
   app.route<{ Params: { name: string } }>({
     method: 'GET',
     url: '/:name',
-    preValidation: async (req) => {
+    preValidation: async (req, reply) => {
       if (!req.ws) return;
+      upgradeResponses.set(req, reply.raw);
       const token = new URL(req.url, 'http://localhost').searchParams.get('token');
       const result = await tokens.verify(token);
       verified.set(req, result);
@@ -87,6 +102,7 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
         const declared = query.get(SCHEMA_PARAM);
         // A Concord app that declares no schema predates the parameter: it knows version 1.
         const clientSchema = declared !== null ? Number(declared) || 1 : extensions ? 1 : undefined;
+        releaseUpgrade(ws, req);
         new Connection(
           ws,
           auth.user,
@@ -118,17 +134,24 @@ export function reapUnupgradedSockets(
   },
   graceMs = 10_000,
 ): void {
-  const upgraded = new WeakSet<object>();
-  wss.on('connection', (_ws, req) => upgraded.add(req));
+  // Until a socket becomes a WebSocket: its watchers, removed once it does (they hold the request).
+  const watching = new WeakMap<IncomingMessage, () => void>();
+  wss.on('connection', (_ws, req) => {
+    watching.get(req)?.();
+    watching.delete(req);
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
-    socket.once('end', () => {
-      if (!upgraded.has(req)) socket.destroy();
-    });
-    const timer = setTimeout(() => {
-      if (!upgraded.has(req)) socket.destroy();
-    }, graceMs);
+    const reap = () => socket.destroy();
+    const timer = setTimeout(reap, graceMs);
     timer.unref();
-    socket.once('close', () => clearTimeout(timer));
+    const stop = () => {
+      clearTimeout(timer);
+      socket.off('end', reap);
+      socket.off('close', stop);
+    };
+    socket.once('end', reap);
+    socket.once('close', stop);
+    watching.set(req, stop);
   });
 }
 
