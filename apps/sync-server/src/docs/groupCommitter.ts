@@ -1,6 +1,8 @@
 /**
- * Group commit (the persist stage): appends requested during one turn of the event loop — or
- * within `windowMs` of the first, when set — are written in one store transaction. While a commit is in flight, new requests gather for the next
+ * Group commit (the persist stage): appends requested during one turn of the event loop are
+ * written in one store transaction; with `windowMs`, commits start at most that often, so under
+ * load everything requested within a window shares one transaction and one fsync, while the first
+ * append after a quiet window is committed at once. While a commit is in flight, new requests gather for the next
  * one, so a slow disk batches more instead of queueing commits. Order per document is the order of
  * `enqueue`; requests for one document are merged into one batch, except a conditional one
  * (`ifHead`), which stays its own so its precondition is checked where it stands.
@@ -17,6 +19,7 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private scheduled = false;
+  private lastStart = -Infinity;
 
   constructor(
     private readonly store: EventStore,
@@ -45,12 +48,14 @@ export class GroupCommitter {
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
+      this.lastStart = performance.now();
       this.flushing = this.flush().finally(() => {
         this.flushing = undefined;
         if (this.queue.length > 0) this.schedule();
       });
     };
-    if (this.windowMs > 0) setTimeout(run, this.windowMs);
+    const wait = this.lastStart + this.windowMs - performance.now();
+    if (wait > 0) setTimeout(run, wait);
     else setImmediate(run);
   }
 

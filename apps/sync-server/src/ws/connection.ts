@@ -22,14 +22,12 @@ import {
   writeSyncStep2,
   type ClientMessage,
 } from '../protocol/messages.js';
-import type { BatchResult } from '../pipeline/writePipeline.js';
+import type { BatchResult, Writer } from '../pipeline/writePipeline.js';
+import { UpdateInbox } from './updateInbox.js';
 import { MESSAGE_COST, MessageBudget } from './messageBudget.js';
 
 /** The budget holds this many seconds of the message rate (MAL2). */
 const BURST_SECONDS = 4;
-/** Updates submitted together at most (count and bytes); more start another batch. */
-const MAX_BATCH = 1_000;
-const MAX_BATCH_BYTES = 1024 * 1024;
 
 export interface ConnectionOptions {
   readonly maxMessagesPerSecond: number;
@@ -46,16 +44,14 @@ export class Connection implements Peer {
   private live: LiveDoc | undefined;
   private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
-  private closed = false;
+  /** Set once the socket closed or is closing. */
+  closed = false;
   private readonly budget: MessageBudget;
   /** Set while the socket is not read because the budget is spent. */
   private throttled: NodeJS.Timeout | undefined;
   private readonly expiry: NodeJS.Timeout | undefined;
-  /** Updates received in this read of the socket, submitted together at its end. */
-  private inbox: Uint8Array[] = [];
-  private inboxBytes = 0;
-  /** Updates waiting to be submitted again after a catch-up, in arrival order. */
-  private retries: Promise<unknown> = Promise.resolve();
+  private readonly inbox: UpdateInbox;
+  readonly writer: Writer;
 
   constructor(
     private readonly ws: WebSocket,
@@ -69,6 +65,8 @@ export class Connection implements Peer {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
+    this.writer = { user, peer: this };
+    this.inbox = new UpdateInbox(hub, this);
     this.budget = new MessageBudget(
       options.maxMessagesPerSecond,
       options.maxMessagesPerSecond * BURST_SECONDS,
@@ -179,12 +177,12 @@ export class Connection implements Peer {
     try {
       message = readClientMessage(frame);
     } catch (error) {
-      this.submitInbox(live);
+      this.inbox.submit(live);
       this.malformed(error instanceof MalformedMessage ? error.message : String(error));
       return;
     }
     // Everything else is handled after the updates that came before it.
-    if (message.kind !== 'update' && message.kind !== 'syncStep2') this.submitInbox(live);
+    if (message.kind !== 'update' && message.kind !== 'syncStep2') this.inbox.submit(live);
     try {
       this.dispatch(live, message);
     } catch (error) {
@@ -202,7 +200,8 @@ export class Connection implements Peer {
         return this.answerSyncStep1(live, message.stateVector);
       case 'syncStep2':
       case 'update':
-        return this.collect(live, message.update);
+        this.metrics.updatesIn.inc();
+        return this.inbox.add(live, message.update);
       case 'awareness':
         this.spend(MESSAGE_COST.awareness);
         return this.publishAwareness(live, message.entries);
@@ -254,52 +253,14 @@ export class Connection implements Peer {
     else void live.tail.then(reply, reply);
   }
 
-  /**
-   * Updates that arrive together (one read of the socket) are submitted together: collected here
-   * and handed to the pipeline at the end of the read, or before any other message, in order.
-   */
-  private collect(live: LiveDoc, update: Uint8Array): void {
-    this.metrics.updatesIn.inc();
-    this.inbox.push(update);
-    this.inboxBytes += update.byteLength;
-    if (this.inbox.length === 1) queueMicrotask(() => this.submitInbox(live));
-    else if (this.inbox.length >= MAX_BATCH || this.inboxBytes >= MAX_BATCH_BYTES)
-      this.submitInbox(live);
+  /** The pipeline threw on this connection's updates. */
+  failed(error: unknown): void {
+    this.logger.error({ err: error, conn: this.id, doc: this.name }, 'write failed');
+    this.close(CloseCode.tryAgainLater, 'internal error; reconnect');
   }
 
-  private submitInbox(live: LiveDoc): void {
-    if (this.inbox.length === 0) return;
-    const updates = this.inbox;
-    this.inbox = [];
-    this.inboxBytes = 0;
-    if (this.closed || live.destroyed) return;
-    const started = process.hrtime.bigint();
-    const writer = { user: this.user, peer: this };
-    const pipeline = this.hub.pipeline;
-    const outcome = (batch: BatchResult) => this.outcome(batch, started);
-    void pipeline
-      .submitUpdates(live, updates, writer, this.hub.fanOut.shared)
-      .then((batch) => {
-        outcome(batch);
-        if (batch.behind.length === 0) return;
-        // Another instance committed what these updates build on: catch up from the log, then
-        // submit them once more, after any retry before them (SPEC SO7).
-        const retry = this.retries
-          .then(() => this.hub.follower.upToHead(live))
-          .then(() =>
-            live.destroyed ? undefined : pipeline.submitUpdates(live, batch.behind, writer),
-          )
-          .then((again) => again && outcome(again));
-        this.retries = retry.catch(() => undefined);
-        return retry;
-      })
-      .catch((error: unknown) => {
-        this.logger.error({ err: error, conn: this.id, doc: this.name }, 'write failed');
-        this.close(CloseCode.tryAgainLater, 'internal error; reconnect');
-      });
-  }
-
-  private outcome(batch: BatchResult, started: bigint): void {
+  /** What became of a batch of this connection's updates (the inbox reports it). */
+  settled(batch: BatchResult, started: bigint): void {
     for (const refusal of batch.refused) {
       if (refusal.code === ReasonCode.readOnly) this.send(writePermissionDenied(refusal.message));
       if (refusal.code === ReasonCode.malformedUpdate) this.malformed(refusal.message);
