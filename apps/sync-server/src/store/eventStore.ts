@@ -28,7 +28,7 @@ export interface LogEntry extends NewEntry {
 
 /** The first writer of a Yjs client id in a document owns it (SPEC ID1). */
 /** A log entry as the document needs it: its position and its update. */
-export interface StoredUpdate {
+interface StoredUpdate {
   readonly seq: number;
   readonly update: Uint8Array;
 }
