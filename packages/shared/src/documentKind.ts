@@ -140,6 +140,34 @@ export function validateDocument<J extends object>(
   return validateWith(kind.schema, json);
 }
 
+/**
+ * Validate only `fields` of a document whose other fields are known to be valid: the schema of a
+ * kind is an object of per-field schemas with no rule across fields, so a field is valid or not on
+ * its own. Issues name the field (`tags.3`) as `validateDocument`'s do; a schema that is not such
+ * an object is checked whole.
+ */
+export function validateFields(
+  kind: DocumentKind<object>,
+  json: Record<string, unknown>,
+  fields: Iterable<string>,
+): { ok: true } | { ok: false; issues: FieldIssue[] } {
+  const shape = (kind.schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
+  if (!shape) {
+    const whole = validateDocument(kind, json);
+    return whole.ok ? { ok: true } : whole;
+  }
+  const issues: FieldIssue[] = [];
+  for (const field of fields) {
+    const schema = shape[field];
+    if (!schema) continue;
+    const result = validateWith(schema, json[field]);
+    if (!result.ok)
+      for (const i of result.issues)
+        issues.push({ ...i, field: i.field ? `${field}.${i.field}` : field });
+  }
+  return issues.length === 0 ? { ok: true } : { ok: false, issues };
+}
+
 /** Check a patch's shape and each value it sets, before touching any document (PATCH1). */
 export function checkPatch(kind: DocumentKind<object>, patch: unknown): ValidationResult<Patch> {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {

@@ -13,6 +13,7 @@ import {
   profileKind,
   registerState,
   validateDocument,
+  validateFields,
   type DocumentKind,
   type Product,
 } from '../src/index.js';
@@ -112,6 +113,43 @@ describe('product and profile documents', () => {
     Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
     expect(materialize(a, productKind, 'p').name).toBe('Kettle');
     expect(materialize(b, productKind, 'p').name).toBe('Kettle');
+  });
+
+  it('VAL2: validating only the fields a change touched finds exactly what validating the whole document finds', () => {
+    const valid = materialize(
+      createDocument(productKind, initialProduct, ctx()),
+      productKind,
+      'p1',
+    );
+    const invalid: Record<string, unknown> = {
+      name: ' ',
+      sku: 'bad sku',
+      priceCents: 1.5,
+      currency: 'EURO',
+      status: 'gone',
+      description: 'x'.repeat(20_001),
+      tags: ['ok', ''],
+      stock: Number.MAX_SAFE_INTEGER + 2,
+    };
+    const fields = Object.keys(productKind.fields);
+    expect(Object.keys(invalid).sort()).toEqual([...fields].sort());
+    for (const field of fields) {
+      const json = { ...valid, [field]: invalid[field] };
+      const whole = validateDocument(productKind, json);
+      expect(whole.ok).toBe(false);
+      const only = validateFields(productKind, json, [field]);
+      expect(only).toEqual({ ok: false, issues: whole.ok ? [] : whole.issues });
+      // The other fields, valid, are not where the problem is.
+      expect(
+        validateFields(
+          productKind,
+          json,
+          fields.filter((f) => f !== field),
+        ),
+      ).toEqual({
+        ok: true,
+      });
+    }
   });
 
   it('VAL1: validation names each failing field and why', () => {

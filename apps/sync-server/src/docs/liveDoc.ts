@@ -51,6 +51,11 @@ export class LiveDoc {
   private savedEncoded: Uint8Array | undefined;
   /** The last materialized JSON that passed validation (the target of compensations). */
   lastValid: Record<string, unknown>;
+  /**
+   * Has `lastValid` passed validation? Not yet for a document just loaded (a log written behind
+   * the server's back may hold invalid fields): its first edit is validated whole.
+   */
+  lastValidChecked = false;
   /** Upper bound of everything held for this document, in bytes (SPEC MEM1). */
   bytes: number;
   /** Entries appended since the last snapshot. */

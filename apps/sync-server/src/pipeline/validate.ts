@@ -12,6 +12,7 @@ import {
   fieldsOf,
   readField,
   validateDocument,
+  validateFields,
 } from '@concord/shared';
 import type { LiveDoc } from '../docs/liveDoc.js';
 import { applyCaptured, type Applied } from './apply.js';
@@ -46,8 +47,9 @@ export function reread(
 }
 
 /**
- * Check `live` after an edit that touched `changed` (everything when undefined), compensate what
- * is invalid, and move `live.lastValid` on.
+ * Check `live` after an edit that touched `changed` (everything when undefined) — `before` being
+ * its last valid state, so only the changed fields are validated — compensate what is invalid, and
+ * move `live.lastValid` on.
  */
 export function validateAndCompensate(
   live: LiveDoc,
@@ -55,9 +57,14 @@ export function validateAndCompensate(
   changed: ReadonlySet<string> | undefined,
 ): Validated {
   const after = changed ? reread(live, before, changed) : live.json();
-  const result = validateDocument(live.kind, after);
+  // `before` is the last valid state: once checked, only what changed can have become invalid.
+  const result =
+    changed && !changed.has(META_MAP) && live.lastValidChecked
+      ? validateFields(live.kind, after, changed)
+      : validateDocument(live.kind, after);
   if (result.ok) {
     live.lastValid = after;
+    live.lastValidChecked = true;
     return { after, violation: undefined, compensation: undefined, final: after };
   }
   const fields = fieldsOf(result.issues);
@@ -83,6 +90,9 @@ export function validateAndCompensate(
   );
   const final = live.json();
   // Compensation is total (SPEC COMP5): the result is valid, so it is the new last valid state.
-  if (validateDocument(live.kind, final).ok) live.lastValid = final;
+  if (validateDocument(live.kind, final).ok) {
+    live.lastValid = final;
+    live.lastValidChecked = true;
+  }
   return { after, violation, compensation: applied, final };
 }

@@ -356,8 +356,10 @@ export class WritePipeline {
     live.bytes += applied.update.byteLength;
     this.deps.broadcaster.committed(live, [applied.update], undefined);
     const after = reread(live, live.lastValid, applied.changed);
-    if (live.kind.schema.safeParse(after).success) live.lastValid = after;
-    else void this.compensateMerged(live, seq);
+    if (live.kind.schema.safeParse(after).success) {
+      live.lastValid = after;
+      live.lastValidChecked = true;
+    } else void this.compensateMerged(live, seq);
     return true;
   }
 
