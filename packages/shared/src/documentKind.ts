@@ -128,9 +128,26 @@ export function fieldOfType(
   const name = rootNameOf(doc, type);
   if (name === undefined) return undefined;
   if (name === META_MAP) return META_MAP;
-  for (const [field, spec] of Object.entries(kind.fields))
-    if (fieldTypeName(spec, field) === name) return field;
-  return undefined;
+  return fieldsByTypeName(kind).get(name)?.field;
+}
+
+const typeNameIndex = new WeakMap<
+  DocumentKind<object>,
+  Map<string, { field: string; spec: FieldSpec }>
+>();
+
+/** Each field of `kind` by the name of its top-level type (built once per kind). */
+export function fieldsByTypeName(
+  kind: DocumentKind<object>,
+): ReadonlyMap<string, { field: string; spec: FieldSpec }> {
+  let index = typeNameIndex.get(kind);
+  if (!index) {
+    index = new Map();
+    for (const [field, spec] of Object.entries(kind.fields))
+      index.set(fieldTypeName(spec, field), { field, spec });
+    typeNameIndex.set(kind, index);
+  }
+  return index;
 }
 
 export function validateDocument<J extends object>(

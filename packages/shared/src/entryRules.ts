@@ -6,7 +6,7 @@
  * code knows. Values that are well formed but invalid for the schema (a negative price) are not
  * refused here: they are compensated after the update is applied (compensation.ts).
  */
-import { META_MAP, type DocumentKind } from './documentKind.js';
+import { META_MAP, fieldsByTypeName, type DocumentKind } from './documentKind.js';
 import {
   ENTRY_OK,
   refuseEntry,
@@ -14,7 +14,7 @@ import {
   type EntryWriter,
   type FieldSpec,
 } from './fieldKind.js';
-import { fieldTypeName, opsOf } from './fields.js';
+import { opsOf } from './fields.js';
 
 /**
  * The identity of writes the server makes itself (compensations, migrations, and the Yjs client
@@ -28,10 +28,7 @@ export function fieldOfTypeName(
   typeName: string,
 ): { field: string; spec: FieldSpec } | 'meta' | undefined {
   if (typeName === META_MAP) return 'meta';
-  for (const [field, spec] of Object.entries(kind.fields)) {
-    if (fieldTypeName(spec, field) === typeName) return { field, spec };
-  }
-  return undefined;
+  return fieldsByTypeName(kind).get(typeName);
 }
 
 /**

@@ -7,7 +7,13 @@
  * `enqueue`; requests for one document are merged into one batch, except a conditional one
  * (`ifHead`), which stays its own so its precondition is checked where it stands.
  */
-import type { AppendBatch, AppendOutcome, EventStore } from '../store/eventStore.js';
+import type {
+  AppendBatch,
+  AppendOutcome,
+  ClientClaim,
+  EventStore,
+  NewEntry,
+} from '../store/eventStore.js';
 
 interface Pending {
   readonly batch: AppendBatch;
@@ -64,23 +70,27 @@ export class GroupCommitter {
     this.queue = [];
     if (pending.length === 0) return;
     // One batch per document (in first-request order), plus one per conditional request.
-    const groups: { batch: AppendBatch; members: Pending[] }[] = [];
-    const open = new Map<string, { batch: AppendBatch; members: Pending[] }>();
+    type Group = { batch: AppendBatch; members: Pending[] };
+    const groups: Group[] = [];
+    const open = new Map<string, Group & { entries: NewEntry[]; claims: ClientClaim[] }>();
     for (const p of pending) {
       const group = p.batch.ifHead === undefined ? open.get(p.batch.doc) : undefined;
       if (group) {
-        group.batch = {
-          doc: p.batch.doc,
-          entries: [...group.batch.entries, ...p.batch.entries],
-          claims: [...(group.batch.claims ?? []), ...(p.batch.claims ?? [])],
-        };
+        group.entries.push(...p.batch.entries);
+        group.claims.push(...(p.batch.claims ?? []));
         group.members.push(p);
         continue;
       }
-      const fresh = { batch: p.batch, members: [p] };
+      if (p.batch.ifHead !== undefined) {
+        groups.push({ batch: p.batch, members: [p] });
+        open.delete(p.batch.doc);
+        continue;
+      }
+      const entries = [...p.batch.entries];
+      const claims = [...(p.batch.claims ?? [])];
+      const fresh = { batch: { doc: p.batch.doc, entries, claims }, members: [p], entries, claims };
       groups.push(fresh);
-      if (p.batch.ifHead === undefined) open.set(p.batch.doc, fresh);
-      else open.delete(p.batch.doc);
+      open.set(p.batch.doc, fresh);
     }
     const started = process.hrtime.bigint();
     let outcomes: AppendOutcome[];

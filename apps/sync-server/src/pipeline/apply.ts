@@ -4,9 +4,10 @@
  * acknowledgement may claim once it is committed). Nothing that could not be integrated stays
  * behind: Yjs' pending structs and deletions are dropped (SPEC MEM2).
  */
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { fieldOfType, type TxOrigin } from '@concord/shared';
 import type { LiveDoc } from '../docs/liveDoc.js';
+import { mergeUpdates } from '../docs/manyUpdates.js';
 
 export interface Applied {
   /** What the edit integrated, as one update. */
@@ -64,7 +65,7 @@ export function applyCaptured(
   if (updates.length === 0) return { applied: undefined, error };
   return {
     applied: {
-      update: updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates),
+      update: mergeUpdates(updates),
       changed,
       clocks: [...clocks],
     },
