@@ -1,4 +1,7 @@
 /** Server configuration from the environment (see README). */
+import type { Role } from '@concord/shared';
+import { parseRoleMap, type OidcConfig } from './accounts/oidc.js';
+
 export interface ServerConfig {
   readonly port: number;
   readonly host: string;
@@ -20,6 +23,15 @@ export interface ServerConfig {
   readonly rateLimitPerAddressPerMinute: number;
   readonly maxConnectionsPerUser: number;
   readonly tokenTtlSeconds: number;
+  /** Access tokens of signed-in sessions (minutes), and the sessions themselves (days, sliding). */
+  readonly accessTokenTtlSeconds: number;
+  readonly sessionTtlSeconds: number;
+  readonly signInAttemptsPerMinute: number;
+  /** A fixed first-run setup code (automation); else a random one is printed at start. */
+  readonly setupCode: string | undefined;
+  readonly trustProxy: boolean;
+  readonly production: boolean;
+  readonly oidc: OidcConfig | undefined;
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
 }
@@ -37,7 +49,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     host: env.HOST ?? '0.0.0.0',
     dataDir: env.DATA_DIR ?? './data',
     authSecret: env.AUTH_SECRET || undefined,
-    demoAuth: (env.DEMO_AUTH ?? 'on') !== 'off',
+    demoAuth: env.DEMO_AUTH === 'on',
     logLevel: env.LOG_LEVEL ?? 'info',
     idleUnloadMs: int(env.IDLE_UNLOAD_MS, 30_000),
     maxFrameBytes: int(env.MAX_FRAME_BYTES, 2 * 1024 * 1024),
@@ -53,8 +65,31 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     rateLimitPerAddressPerMinute: int(env.RATE_LIMIT_PER_ADDRESS_PER_MINUTE, 6_000),
     maxConnectionsPerUser: int(env.MAX_CONNECTIONS_PER_USER, 200),
     tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 7 * 86_400),
+    accessTokenTtlSeconds: int(env.ACCESS_TOKEN_TTL_SECONDS, 600),
+    sessionTtlSeconds: int(env.SESSION_TTL_DAYS, 30) * 86_400,
+    signInAttemptsPerMinute: int(env.SIGNIN_ATTEMPTS_PER_MINUTE, 30),
+    setupCode: env.SETUP_CODE || undefined,
+    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    production: env.NODE_ENV === 'production',
+    oidc: oidcFromEnv(env),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+  };
+}
+
+function oidcFromEnv(env: NodeJS.ProcessEnv): OidcConfig | undefined {
+  if (!env.OIDC_ISSUER) return undefined;
+  if (!env.OIDC_AUDIENCE) throw new Error('OIDC_ISSUER needs OIDC_AUDIENCE');
+  const fallback = env.OIDC_DEFAULT_ROLE || 'viewer';
+  if (!['none', 'viewer', 'editor', 'admin'].includes(fallback))
+    throw new Error('OIDC_DEFAULT_ROLE must be none, viewer, editor or admin');
+  return {
+    issuer: env.OIDC_ISSUER,
+    audience: env.OIDC_AUDIENCE,
+    ...(env.OIDC_JWKS_URL ? { jwksUrl: env.OIDC_JWKS_URL } : {}),
+    roleClaim: env.OIDC_ROLE_CLAIM || 'roles',
+    roleMap: parseRoleMap(env.OIDC_ROLE_MAP),
+    defaultRole: fallback === 'none' ? undefined : (fallback as Role),
   };
 }
 

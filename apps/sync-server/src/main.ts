@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { SqliteAccountStore } from './accounts/sqliteAccountStore.js';
 import { configFromEnv } from './config.js';
 import { startScaleOut } from './scale/scaleOut.js';
 import { startServer } from './server.js';
@@ -42,6 +43,7 @@ const server =
       })
     : await startServer(serverConfig, {
         store: new SqliteEventStore(join(config.dataDir, 'concord.db')),
+        accounts: new SqliteAccountStore(join(config.dataDir, 'accounts.db')),
         logger,
       });
 logger.info(
@@ -53,6 +55,19 @@ logger.info(
   },
   'Concord listening',
 );
+if (server.setupCode) {
+  // Printed as plain text too, so a person starting the server sees where to go first.
+  const link = `${server.url}/#/setup?code=${server.setupCode}`;
+  logger.info(
+    { link },
+    'no account exists yet: open the setup link to create the first administrator',
+  );
+  process.stdout.write(
+    `\n  Concord has no accounts yet. Create the first administrator here:\n  ${link}\n\n`,
+  );
+}
+if (config.demoAuth)
+  logger.warn('DEMO_AUTH is on: anyone who can reach this server can sign in as anyone');
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -8,6 +8,14 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { CloseCode } from '@concord/shared';
+import { AccountAdmin } from './accounts/accountAdmin.js';
+import { InProcessAccountEvents, type AccountEvents } from './accounts/accountEvents.js';
+import type { AccountStore } from './accounts/accountStore.js';
+import { AccountDirectory } from './accounts/directory.js';
+import { OidcVerifier } from './accounts/oidc.js';
+import { Sessions } from './accounts/sessions.js';
+import { SqliteAccountStore } from './accounts/sqliteAccountStore.js';
+import { Authenticator } from './auth/authenticator.js';
 import { Tokens } from './auth/tokens.js';
 import type { ServerConfig } from './config.js';
 import { DocHub } from './docs/docHub.js';
@@ -22,6 +30,10 @@ import { heartbeat, reapUnupgradedSockets } from './ws/wsRoute.js';
 
 export interface ServerParts {
   readonly store: EventStore;
+  /** Accounts and sessions (default: SQLite in memory, for tests that bring none). */
+  readonly accounts?: AccountStore;
+  /** How account changes reach every instance (default: this process only). */
+  readonly accountEvents?: AccountEvents;
   readonly feed?: ChangeFeed;
   readonly fanOut?: FanOut;
   readonly logger?: Logger;
@@ -41,6 +53,11 @@ export interface RunningServer {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly tokens: Tokens;
+  readonly accounts: AccountStore;
+  readonly admin: AccountAdmin;
+  readonly sessions: Sessions;
+  /** The first-run setup code while no account exists. */
+  readonly setupCode: string | undefined;
   /** Stop accepting, close sockets with "going away", flush the log, close the store. */
   close(): Promise<void>;
 }
@@ -50,11 +67,26 @@ export async function startServer(
   parts: ServerParts,
 ): Promise<RunningServer> {
   if (!config.authSecret) throw new Error('startServer: authSecret is required');
+  if (config.demoAuth && config.production)
+    throw new Error(
+      'DEMO_AUTH=on is refused with NODE_ENV=production: anyone could sign in as anyone',
+    );
   const logger = parts.logger ?? pino({ level: config.logLevel });
   const metrics = createMetrics();
   const feed = parts.feed ?? new InProcessChangeFeed();
   const fanOut = parts.fanOut ?? new InProcessFanOut();
   const tokens = new Tokens(config.authSecret);
+  const accounts = parts.accounts ?? new SqliteAccountStore(':memory:');
+  const accountEvents = parts.accountEvents ?? new InProcessAccountEvents();
+  const directory = new AccountDirectory(accounts, accountEvents);
+  const sessions = new Sessions(directory, tokens, {
+    accessTtlSeconds: config.accessTokenTtlSeconds,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+  });
+  const admin = new AccountAdmin(directory, sessions);
+  const setupCode = await admin.setupRequired(config.setupCode);
+  const oidc = config.oidc && new OidcVerifier(config.oidc, directory);
+  const auth = new Authenticator(tokens, directory, oidc);
   const hub = new DocHub(parts.store, feed, fanOut, metrics, logger, {
     idleUnloadMs: config.idleUnloadMs,
     snapshotEvery: config.snapshotEvery,
@@ -69,10 +101,15 @@ export async function startServer(
     {
       hub,
       tokens,
+      auth,
+      sessions,
+      admin,
       metrics,
       logger,
       demoAuth: config.demoAuth,
       tokenTtlSeconds: config.tokenTtlSeconds,
+      signInAttemptsPerMinute: config.signInAttemptsPerMinute,
+      ssoIssuer: config.oidc?.issuer,
       readiness: parts.readiness ?? {},
       readCache: parts.readCache,
     },
@@ -82,6 +119,7 @@ export async function startServer(
       rateLimitPerMinute: config.rateLimitPerMinute,
       rateLimitPerAddressPerMinute: config.rateLimitPerAddressPerMinute,
       maxConnectionsPerUser: config.maxConnectionsPerUser,
+      trustProxy: config.trustProxy,
       connection: {
         maxMessagesPerSecond: config.maxMessagesPerSecond,
         maxBufferedBytes: config.maxBufferedBytes,
@@ -105,6 +143,10 @@ export async function startServer(
     metrics,
     logger,
     tokens,
+    accounts,
+    admin,
+    sessions,
+    setupCode,
     close() {
       closing ??= (async () => {
         stopHeartbeat();
@@ -115,6 +157,9 @@ export async function startServer(
         await closed;
         await hub.close();
         await feed.close();
+        directory.close();
+        await accountEvents.close();
+        await accounts.close();
         await parts.store.close();
       })();
       return closing;

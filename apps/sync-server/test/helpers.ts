@@ -173,8 +173,8 @@ export interface RawSocket {
 }
 
 /** A bare WebSocket that records every frame and the close code. */
-export function rawConnect(url: string): RawSocket {
-  const ws = new WebSocket(url);
+export function rawConnect(url: string, headers: Record<string, string> = {}): RawSocket {
+  const ws = new WebSocket(url, { headers });
   const messages: Uint8Array[] = [];
   ws.on('message', (data: Buffer) => messages.push(new Uint8Array(data)));
   ws.on('error', () => {});

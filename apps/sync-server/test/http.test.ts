@@ -234,24 +234,26 @@ describe('HTTP API', () => {
     expect(metrics.text).toMatch(/concord_appended_entries_total \d+/);
   });
 
-  it('HTTP9: demo sign-in issues a token for a chosen name and role', async () => {
-    const res = await api(server, 'POST', '/api/auth/demo', {
+  it('HTTP9: demo sign-in (DEMO_AUTH on) issues a token for a chosen name and role, under an id no account can have', async () => {
+    const demo = await startTestServer({ config: { demoAuth: true } });
+    const res = await api(demo, 'POST', '/api/auth/demo', {
       body: { name: 'Zoë Example', role: 'editor' },
     });
     expect(res.status).toBe(200);
-    expect(res.json.user).toEqual({ id: 'zo-example', name: 'Zoë Example', role: 'editor' });
+    expect(res.json.user).toEqual({ id: 'demo-zo-example', name: 'Zoë Example', role: 'editor' });
     const tok = String(res.json.token);
     expect(
       (
-        await api(server, 'PATCH', '/api/docs/profile:zo-example', {
+        await api(demo, 'PATCH', '/api/docs/profile:demo-zo-example', {
           token: tok,
           body: { displayName: 'Zoë' },
         })
       ).status,
     ).toBe(200);
     expect(
-      (await api(server, 'POST', '/api/auth/demo', { body: { name: 'x', role: 'root' } })).status,
+      (await api(demo, 'POST', '/api/auth/demo', { body: { name: 'x', role: 'root' } })).status,
     ).toBe(400);
+    await demo.close();
     const off = await startTestServer({ config: { demoAuth: false } });
     expect(
       (await api(off, 'POST', '/api/auth/demo', { body: { name: 'x', role: 'admin' } })).status,

@@ -10,13 +10,28 @@ import { DOC_ID_PATTERN, ROLES, type Role, type SessionUser } from '@concord/sha
 export { ROLES, type Role };
 
 export interface User extends SessionUser {
-  /** When the token that authenticated this user expires (ms since the epoch). */
+  /**
+   * Until when a connection opened with this token may stay open (ms since the epoch): the
+   * token's expiry, or for a session's access token the session's (ACC4).
+   */
   readonly expiresAt: number;
+  /** The session (refresh-token family) an access token was issued for; none for service tokens. */
+  readonly sessionId?: string;
+}
+
+export interface TokenClaims {
+  readonly sub: string;
+  readonly role: Role;
+  readonly name?: string;
+  /** Session id and the session's expiry (ms), for access tokens of a signed-in session. */
+  readonly sid?: string;
+  readonly sessionExpiresAt?: number;
 }
 
 export type VerifyResult = { ok: true; user: User } | { ok: false; error: string };
 
 const MAX_NAME = 100;
+const SESSION_ID = /^[\w-]{8,64}$/;
 
 export class Tokens {
   /** The HMAC key, imported once (jose imports a raw secret again on every call). */
@@ -33,11 +48,13 @@ export class Tokens {
     );
   }
 
-  async sign(
-    claims: { sub: string; role: Role; name?: string },
-    ttlSeconds = 7 * 86_400,
-  ): Promise<string> {
-    return new SignJWT({ role: claims.role, ...(claims.name ? { name: claims.name } : {}) })
+  async sign(claims: TokenClaims, ttlSeconds = 7 * 86_400): Promise<string> {
+    return new SignJWT({
+      role: claims.role,
+      ...(claims.name ? { name: claims.name } : {}),
+      ...(claims.sid ? { sid: claims.sid } : {}),
+      ...(claims.sessionExpiresAt ? { sxp: Math.floor(claims.sessionExpiresAt / 1000) } : {}),
+    })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.sub)
       .setIssuedAt()
@@ -57,7 +74,7 @@ export class Tokens {
     } catch (error) {
       return { ok: false, error: reasonOf(error) };
     }
-    const { sub, role, name, exp } = payload as Record<string, unknown>;
+    const { sub, role, name, exp, sid, sxp } = payload as Record<string, unknown>;
     if (typeof sub !== 'string' || !DOC_ID_PATTERN.test(sub))
       return {
         ok: false,
@@ -65,13 +82,17 @@ export class Tokens {
       };
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role))
       return { ok: false, error: 'token role must be viewer, editor or admin' };
+    if (sid !== undefined && (typeof sid !== 'string' || !SESSION_ID.test(sid)))
+      return { ok: false, error: 'token session (sid) is malformed' };
+    const sessionExpiry = typeof sxp === 'number' && sid !== undefined ? sxp * 1000 : undefined;
     return {
       ok: true,
       user: {
         id: sub,
         role: role as Role,
         name: cleanName(typeof name === 'string' ? name : '') || sub,
-        expiresAt: (exp as number) * 1000,
+        expiresAt: sessionExpiry ?? (exp as number) * 1000,
+        ...(typeof sid === 'string' ? { sessionId: sid } : {}),
       },
     };
   }

@@ -5,6 +5,7 @@
  * that is logged and reveals nothing (SPEC CRASH1, LIM2).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import {
@@ -20,6 +21,7 @@ import { docRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { syncRoutes } from './routes/sync.js';
+import { userRoutes } from './routes/users.js';
 import { registerStatic } from './staticFiles.js';
 
 export interface AppOptions {
@@ -31,6 +33,8 @@ export interface AppOptions {
   readonly rateLimitPerAddressPerMinute: number;
   readonly connection: ConnectionOptions;
   readonly maxConnectionsPerUser: number;
+  /** Take the client's address and protocol from X-Forwarded-* (behind a reverse proxy). */
+  readonly trustProxy: boolean;
 }
 
 export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<FastifyInstance> {
@@ -41,6 +45,7 @@ export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<F
     // Document names are short; a longer path segment is not a request of ours.
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
+    trustProxy: options.trustProxy,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -97,6 +102,7 @@ export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<F
       `too many requests from this address: at most ${limit.max} per minute; retry in ${limit.ttlInSeconds} s`,
     );
   });
+  await app.register(cookie);
   await app.register(websocket, {
     options: { maxPayload: options.maxFrameBytes, perMessageDeflate: false },
     errorHandler: (error, socket) => {
@@ -107,6 +113,7 @@ export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<F
 
   healthRoutes(app, ctx);
   authRoutes(app, ctx);
+  userRoutes(app, ctx);
   docRoutes(app, ctx);
   historyRoutes(app, ctx);
   syncRoutes(app, ctx);

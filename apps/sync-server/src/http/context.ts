@@ -6,7 +6,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { parseDocName, type DocName } from '@concord/shared';
+import type { AccountAdmin } from '../accounts/accountAdmin.js';
+import type { Sessions } from '../accounts/sessions.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import type { Tokens, User } from '../auth/tokens.js';
+import { ACCESS_COOKIE } from './sessionCookies.js';
 import type { DocHub } from '../docs/docHub.js';
 import type { Metrics } from '../metrics.js';
 
@@ -19,10 +23,17 @@ export interface DocReadCache {
 export interface HttpContext {
   readonly hub: DocHub;
   readonly tokens: Tokens;
+  readonly auth: Authenticator;
+  readonly sessions: Sessions;
+  readonly admin: AccountAdmin;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly demoAuth: boolean;
   readonly tokenTtlSeconds: number;
+  /** Sign-in (and setup, link, password) attempts per minute per address. */
+  readonly signInAttemptsPerMinute: number;
+  /** The single sign-on issuer, when there is one (told to the app). */
+  readonly ssoIssuer: string | undefined;
   readonly readiness: Record<string, () => Promise<boolean>>;
   readonly readCache: DocReadCache | undefined;
 }
@@ -44,14 +55,28 @@ export class HttpError extends Error {
   }
 }
 
-/** preValidation hook: a valid bearer token or 401. */
+/** The request's token: an `Authorization: Bearer` header, else the session's access cookie. */
+export function tokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header) return /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '';
+  return request.cookies[ACCESS_COOKIE];
+}
+
+/** preValidation hook: a valid token of a person who may still come in, or 401. */
 export function authenticate(ctx: HttpContext) {
   return async (request: FastifyRequest): Promise<void> => {
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    const result = await ctx.tokens.verify(match?.[1]);
+    const result = await ctx.auth.verify(tokenOf(request));
     if (!result.ok) throw new HttpError(401, result.error);
     request.user = result.user;
+  };
+}
+
+/** preValidation hook: an admin, or 401/403. */
+export function adminOnly(ctx: HttpContext) {
+  const signedIn = authenticate(ctx);
+  return async (request: FastifyRequest): Promise<void> => {
+    await signedIn(request);
+    if (request.user?.role !== 'admin') throw new HttpError(403, 'only an admin may do this');
   };
 }
 

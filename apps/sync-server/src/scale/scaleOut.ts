@@ -8,7 +8,9 @@ import pino, { type Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { PostgresEventStore } from '../store/postgresEventStore.js';
+import { PostgresAccountStore } from '../accounts/postgresAccountStore.js';
 import { startCatalogProjection } from './catalogProjection.js';
+import { RedisAccountEvents } from './redisAccountEvents.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js';
 import { RedisReadCache } from './readCache.js';
 import { RedisChangeFeed } from './redisChangeFeed.js';
@@ -95,8 +97,19 @@ export async function startScaleOut(
     ...(options.schema ? { schema: options.schema } : {}),
     ...(options.pgPoolSize ? { max: options.pgPoolSize } : {}),
   });
+  const accounts = await PostgresAccountStore.connect({
+    connectionString: options.databaseUrl,
+    ...(options.schema ? { schema: options.schema } : {}),
+  });
   const redis = connect('cmd');
   const reader = connect('fanout-reader', { maxRetriesPerRequest: null });
+  const accountEvents = new RedisAccountEvents(
+    redis,
+    connect('accounts-sub', { maxRetriesPerRequest: null }),
+    instanceId,
+    logger,
+    prefix,
+  );
   const scaleMetrics = createScaleMetrics();
   const redisReady = async () => {
     const ok = await withTimeout(redis.ping(), 1_000);
@@ -115,8 +128,11 @@ export async function startScaleOut(
   });
   let server: RunningServer;
   try {
+    await accountEvents.start();
     server = await startServer(config, {
       store,
+      accounts,
+      accountEvents,
       logger,
       feed: changeFeed,
       fanOut,
@@ -130,6 +146,7 @@ export async function startScaleOut(
   } catch (error) {
     for (const c of connections) c.disconnect();
     await store.close();
+    await accounts.close();
     throw error;
   }
   scaleMetrics.register(server.metrics.registry);

@@ -1,9 +1,11 @@
 /**
- * The WebSocket endpoint, `/<docName>?token=<jwt>[&concord=1]` (PROTOCOL.md). Upgrades run
- * through Fastify's request lifecycle, so rate limits apply to them as to any request; the token
- * is verified before the upgrade completes, and name, token and permission failures close the
- * socket with a named code before any document data is sent. Nothing a client sends here can
- * throw out of the handler (SPEC CRASH1).
+ * The WebSocket endpoint, `/<docName>?token=<jwt>[&concord=1]` (PROTOCOL.md); a browser signed
+ * in with a session sends its access cookie instead of a token. Upgrades run through Fastify's
+ * request lifecycle, so rate limits apply to them as to any request; the token is verified before
+ * the upgrade completes, and name, token and permission failures close the socket with a named
+ * code before any document data is sent. Open connections follow their account live: disabled,
+ * signed out or with a new role, a person's sockets close on every instance (SPEC ACC6). Nothing a
+ * client sends here can throw out of the handler (SPEC CRASH1).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -18,7 +20,9 @@ import {
   parseDocName,
 } from '@concord/shared';
 import type { Logger } from 'pino';
-import type { Tokens, VerifyResult } from '../auth/tokens.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { VerifyResult } from '../auth/tokens.js';
+import { ACCESS_COOKIE } from '../http/sessionCookies.js';
 import type { DocHub } from '../docs/docHub.js';
 import type { FileHandler } from '../http/staticFiles.js';
 import type { Metrics } from '../metrics.js';
@@ -27,7 +31,7 @@ import { Connection, type ConnectionOptions } from './connection.js';
 
 export interface WsRouteDeps {
   readonly hub: DocHub;
-  readonly tokens: Tokens;
+  readonly auth: Authenticator;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly options: ConnectionOptions;
@@ -54,8 +58,25 @@ function releaseUpgrade(ws: WebSocket, req: FastifyRequest): void {
 }
 
 export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
-  const { hub, tokens, metrics, logger } = deps;
-  const openByUser = new Map<string, number>();
+  const { hub, auth, metrics, logger } = deps;
+  const openByUser = new Map<string, Set<Connection>>();
+
+  // An account changed somewhere: look again at each of that person's connections here.
+  auth.directory.onChange((change) => {
+    const open = openByUser.get(change.userId);
+    if (!open) return;
+    for (const conn of [...open]) {
+      void auth.directory.admit(conn.user).then(
+        (now) => {
+          if (conn.closed) return;
+          if (!now.ok) conn.close(CloseCode.unauthorized, now.error);
+          else if (now.user.role !== conn.user.role)
+            conn.close(CloseCode.sessionExpired, `your role is now ${now.user.role}: reconnect`);
+        },
+        (error: unknown) => logger.warn({ err: error }, 'account check failed'),
+      );
+    }
+  });
 
   function refuse(ws: WebSocket, code: number, reason: string): void {
     metrics.closes.inc({ code: String(code) });
@@ -69,7 +90,16 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
       if (!req.ws) return;
       upgradeResponses.set(req, reply.raw);
       const token = new URL(req.url, 'http://localhost').searchParams.get('token');
-      const result = await tokens.verify(token);
+      const cookie = token === null ? req.cookies[ACCESS_COOKIE] : undefined;
+      if (cookie !== undefined && !sameOrigin(req)) {
+        // A session cookie comes with any request the browser makes: only our own pages may use it.
+        verified.set(req, {
+          ok: false,
+          error: 'cross-site WebSocket with a session cookie refused',
+        });
+        return;
+      }
+      const result = await auth.verify(token ?? cookie);
       verified.set(req, result);
       if (result.ok) req.user = result.user; // rate limits count per user
     },
@@ -83,27 +113,22 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
         if (!auth.ok) return refuse(ws, CloseCode.unauthorized, auth.error);
         if (!canRead(auth.user, parsed.name))
           return refuse(ws, CloseCode.forbidden, 'not allowed to read this document');
-        const open = openByUser.get(auth.user.id) ?? 0;
-        if (open >= deps.maxConnectionsPerUser) {
+        const open = openByUser.get(auth.user.id) ?? new Set<Connection>();
+        if (open.size >= deps.maxConnectionsPerUser) {
           return refuse(
             ws,
             CloseCode.rateLimited,
             `at most ${deps.maxConnectionsPerUser} open connections per user`,
           );
         }
-        openByUser.set(auth.user.id, open + 1);
-        ws.once('close', () => {
-          const left = (openByUser.get(auth.user.id) ?? 1) - 1;
-          if (left > 0) openByUser.set(auth.user.id, left);
-          else openByUser.delete(auth.user.id);
-        });
+        openByUser.set(auth.user.id, open);
         const query = new URL(req.url, 'http://localhost').searchParams;
         const extensions = query.get(EXTENSION_PARAM) === EXTENSION_VERSION;
         const declared = query.get(SCHEMA_PARAM);
         // A Concord app that declares no schema predates the parameter: it knows version 1.
         const clientSchema = declared !== null ? Number(declared) || 1 : extensions ? 1 : undefined;
         releaseUpgrade(ws, req);
-        new Connection(
+        const connection = new Connection(
           ws,
           auth.user,
           `${parsed.name.kind}:${parsed.name.id}`,
@@ -114,12 +139,28 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
           metrics,
           logger,
         );
+        open.add(connection);
+        ws.once('close', () => {
+          open.delete(connection);
+          if (open.size === 0) openByUser.delete(auth.user.id);
+        });
       } catch (error) {
         logger.error({ err: error }, 'WebSocket setup failed');
         ws.terminate();
       }
     },
   });
+}
+
+/** The upgrade comes from a page of this server (or from a client that sends no Origin). */
+function sameOrigin(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
 }
 
 /**

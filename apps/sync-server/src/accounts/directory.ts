@@ -1,0 +1,93 @@
+/**
+ * The current state of accounts and sessions, as every authenticated request and connection sees
+ * it (SPEC ACC5–ACC6). A token says who someone was when it was issued; the directory says what
+ * they may do now: a disabled account or a revoked session is refused, and the role and name come
+ * from the account, not from the token. Answers are cached for a few seconds and dropped at once
+ * when an account change is announced, so a change applies on every instance within a second (and
+ * within the cache time even if an announcement is lost).
+ *
+ * Tokens whose subject has no account are service tokens signed with the server's secret (API
+ * clients, tests, the operator's tools): they are taken as they are, unless they claim a session.
+ */
+import type { User, VerifyResult } from '../auth/tokens.js';
+import type { Account, AccountStore } from './accountStore.js';
+import type { AccountChange, AccountEvents } from './accountEvents.js';
+
+export interface DirectoryOptions {
+  /** How long an answer is reused without an announcement (default 5 s). */
+  readonly cacheMs?: number;
+  readonly now?: () => number;
+}
+
+const MAX_CACHED = 10_000;
+
+export class AccountDirectory {
+  private readonly accounts = new Map<string, { account: Account | undefined; at: number }>();
+  private readonly families = new Map<string, { active: boolean; at: number }>();
+  private readonly cacheMs: number;
+  private readonly now: () => number;
+  private readonly unsubscribe: () => void;
+  private readonly listeners = new Set<(change: AccountChange) => void>();
+
+  constructor(
+    readonly store: AccountStore,
+    private readonly events: AccountEvents,
+    options: DirectoryOptions = {},
+  ) {
+    this.cacheMs = options.cacheMs ?? 5_000;
+    this.now = options.now ?? Date.now;
+    this.unsubscribe = events.subscribe((change) => {
+      this.accounts.delete(change.userId);
+      if (change.type === 'session') this.families.delete(change.family);
+      for (const listener of [...this.listeners]) listener(change);
+    });
+  }
+
+  /** Announce a change to every instance (after it is stored). */
+  announce(change: AccountChange): Promise<void> {
+    return this.events.publish(change);
+  }
+
+  /** Called after the caches dropped what the change made stale. */
+  onChange(listener: (change: AccountChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async account(id: string): Promise<Account | undefined> {
+    const hit = this.accounts.get(id);
+    if (hit && this.now() - hit.at < this.cacheMs) return hit.account;
+    const account = await this.store.byId(id);
+    if (this.accounts.size >= MAX_CACHED) this.accounts.clear();
+    this.accounts.set(id, { account, at: this.now() });
+    return account;
+  }
+
+  private async familyActive(family: string): Promise<boolean> {
+    const hit = this.families.get(family);
+    if (hit && this.now() - hit.at < this.cacheMs) return hit.active;
+    const active = await this.store.familyActive(family, this.now());
+    if (this.families.size >= MAX_CACHED) this.families.clear();
+    this.families.set(family, { active, at: this.now() });
+    return active;
+  }
+
+  /** The user a verified token stands for now, or why they are refused. */
+  async admit(user: User): Promise<VerifyResult> {
+    const account = await this.account(user.id);
+    if (!account) {
+      return user.sessionId
+        ? { ok: false, error: 'this account no longer exists' }
+        : { ok: true, user };
+    }
+    if (account.disabled) return { ok: false, error: 'this account is disabled' };
+    if (user.sessionId && !(await this.familyActive(user.sessionId)))
+      return { ok: false, error: 'this session was signed out or has expired' };
+    return { ok: true, user: { ...user, role: account.role, name: account.name } };
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.listeners.clear();
+  }
+}
