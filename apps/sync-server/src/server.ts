@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { CloseCode } from '@concord/shared';
+import { CloseCode, profileKind, type DocumentKind } from '@concord/shared';
 import { AccountAdmin } from './accounts/accountAdmin.js';
 import { InProcessAccountEvents, type AccountEvents } from './accounts/accountEvents.js';
 import type { AccountStore } from './accounts/accountStore.js';
@@ -19,6 +19,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { Tokens } from './auth/tokens.js';
 import type { ServerConfig } from './config.js';
 import { DocHub } from './docs/docHub.js';
+import { serverEdit } from './docs/serverEdit.js';
 import type { FollowerOptions } from './docs/follower.js';
 import { InProcessChangeFeed, type ChangeFeed } from './events/changeEvents.js';
 import { InProcessFanOut, type FanOut } from './fanout/fanOut.js';
@@ -76,17 +77,6 @@ export async function startServer(
   const feed = parts.feed ?? new InProcessChangeFeed();
   const fanOut = parts.fanOut ?? new InProcessFanOut();
   const tokens = new Tokens(config.authSecret);
-  const accounts = parts.accounts ?? new SqliteAccountStore(':memory:');
-  const accountEvents = parts.accountEvents ?? new InProcessAccountEvents();
-  const directory = new AccountDirectory(accounts, accountEvents);
-  const sessions = new Sessions(directory, tokens, {
-    accessTtlSeconds: config.accessTokenTtlSeconds,
-    sessionTtlSeconds: config.sessionTtlSeconds,
-  });
-  const admin = new AccountAdmin(directory, sessions);
-  const setupCode = await admin.setupRequired(config.setupCode);
-  const oidc = config.oidc && new OidcVerifier(config.oidc, directory);
-  const auth = new Authenticator(tokens, directory, oidc);
   const hub = new DocHub(parts.store, feed, fanOut, metrics, logger, {
     idleUnloadMs: config.idleUnloadMs,
     snapshotEvery: config.snapshotEvery,
@@ -97,6 +87,36 @@ export async function startServer(
     ...parts.follower,
   });
   await hub.start();
+  const accounts = parts.accounts ?? new SqliteAccountStore(':memory:');
+  const accountEvents = parts.accountEvents ?? new InProcessAccountEvents();
+  const directory = new AccountDirectory(accounts, accountEvents);
+  const sessions = new Sessions(directory, tokens, {
+    accessTtlSeconds: config.accessTokenTtlSeconds,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+  });
+  const admin = new AccountAdmin(directory, sessions, async (account, actor) => {
+    // Display names come from the account: its profile says so, as an edit by whoever named it.
+    const writer = { id: actor.id, role: actor.role, name: actor.name, expiresAt: Infinity };
+    const profile = { displayName: account.name, email: account.email };
+    const result = await serverEdit(
+      hub,
+      writer,
+      `profile:${account.id}`,
+      profileKind as DocumentKind<object>,
+      account.id,
+      undefined,
+      'patch',
+      async () => profile,
+    ).catch((error: unknown) => ({ status: 500, body: String(error) }));
+    if (result.status !== 200)
+      logger.warn(
+        { user: account.id, result: result.body },
+        'profile not updated from the account',
+      );
+  });
+  const setupCode = await admin.setupRequired(config.setupCode);
+  const oidc = config.oidc && new OidcVerifier(config.oidc, directory);
+  const auth = new Authenticator(tokens, directory, oidc);
   const app = await buildApp(
     {
       hub,

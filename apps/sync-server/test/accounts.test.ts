@@ -256,6 +256,31 @@ describe('user administration (ACC5–ACC7)', () => {
     expect(JSON.stringify(list.json)).not.toMatch(/scrypt/);
   });
 
+  it('profiles belong to accounts: profile:<id> carries the account’s name and email, written by the admin who named it', async () => {
+    server = await startTestServer();
+    const admin = await setUpAdmin(server);
+    const adminId = (
+      (await admin.call(server, 'GET', '/api/auth/session')).json.user as { id: string }
+    ).id;
+    const id = await createPerson(server, admin, EDITOR);
+    const profile = await admin.call(server, 'GET', `/api/docs/profile:${id}`);
+    expect(profile.json).toMatchObject({ displayName: EDITOR.name, email: EDITOR.email });
+    expect(
+      (await admin.call(server, 'PATCH', `/api/users/${id}`, { name: 'Edwina Editor' })).status,
+    ).toBe(200);
+    expect((await admin.call(server, 'GET', `/api/docs/profile:${id}`)).json.displayName).toBe(
+      'Edwina Editor',
+    );
+    const history = await admin.call(server, 'GET', `/api/docs/profile:${id}/history`);
+    expect(new Set((history.json.entries as { user: string }[]).map((e) => e.user))).toEqual(
+      new Set([adminId]),
+    );
+    // The admin's own profile was written at setup.
+    expect((await admin.call(server, 'GET', `/api/docs/profile:${adminId}`)).json.displayName).toBe(
+      ADMIN.name,
+    );
+  });
+
   it('an admin cannot demote or disable themselves', async () => {
     server = await startTestServer();
     const admin = await setUpAdmin(server);

@@ -50,7 +50,7 @@ test('offline edits of the same fields merge on reconnect; the loser of a scalar
   }
   const notice = alice.page.getByRole('alert').filter({ hasText: 'overwritten' });
   await expect(notice).toContainText(
-    'Your change to Name (Kettle Alpha) was overwritten by bert with Kettle Beta',
+    'Your change to Name (Kettle Alpha) was overwritten by demo-bert with Kettle Beta',
   );
   await expect(bob.page.getByRole('alert').filter({ hasText: 'overwritten' })).toHaveCount(0);
 

@@ -17,7 +17,7 @@ export async function signIn(
   await page.goto('/');
   await page.getByLabel('Your name').fill(name);
   await page.getByLabel('Role').selectOption(role);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Catalog' })).toBeVisible();
   return { context, page };
 }

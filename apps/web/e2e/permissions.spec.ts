@@ -41,9 +41,9 @@ test("nobody can change another user's profile", async ({ browser }) => {
   await expect(status(gina.page)).toHaveText('All changes saved');
 
   const hugo = await signIn(browser, 'Hugo');
-  await hugo.page.goto('/#/profile/gina');
+  await hugo.page.goto('/#/profile/demo-gina');
   await expect(hugo.page.getByLabel('Display name')).toHaveValue('Gina G.');
-  await expect(hugo.page.getByText("This is gina's profile")).toBeVisible();
+  await expect(hugo.page.getByText("This is demo-gina's profile")).toBeVisible();
   for (const label of ['Display name', 'Email', 'Bio', 'Avatar URL', 'Locale']) {
     await expect(hugo.page.getByLabel(label)).not.toBeEditable();
   }

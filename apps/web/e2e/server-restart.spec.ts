@@ -11,7 +11,11 @@ const BASE = `http://127.0.0.1:${PORT}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'concord-e2e-restart-'));
 
 const startOwnServer = () =>
-  startServer(PORT, { DATA_DIR: dataDir, AUTH_SECRET: 'e2e-restart-secret-of-some-length' });
+  startServer(PORT, {
+    DATA_DIR: dataDir,
+    AUTH_SECRET: 'e2e-restart-secret-of-some-length',
+    DEMO_AUTH: 'on',
+  });
 
 let server: ChildProcess | undefined;
 test.afterAll(async () => {

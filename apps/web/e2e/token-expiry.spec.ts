@@ -24,6 +24,7 @@ test('AUTH7: tokens expire while a person edits: the app renews them and reconne
     DATA_DIR: mkdtempSync(join(tmpdir(), 'concord-e2e-expiry-')),
     AUTH_SECRET: 'e2e-expiry-secret-of-some-length',
     TOKEN_TTL_SECONDS: String(TTL_SECONDS),
+    DEMO_AUTH: 'on',
   });
   const kim = await signIn(browser, 'Kim', 'editor', BASE);
   const token = () =>

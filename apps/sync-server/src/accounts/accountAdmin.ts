@@ -44,8 +44,19 @@ export class AccountAdmin {
   constructor(
     private readonly directory: AccountDirectory,
     private readonly sessions: Sessions,
+    /**
+     * Writes an account's name and email into its profile document (`profile:<id>`), as an edit
+     * by `actor`: display names come from the account. Failures are logged, not thrown: the
+     * account change stands and the next rename writes the profile again.
+     */
+    private readonly onNamed: (account: Account, actor: Account) => Promise<void> = async () => {},
     private readonly now: () => number = Date.now,
   ) {}
+
+  private async named(account: Account, actorId: string): Promise<void> {
+    const actor = actorId === account.id ? account : await this.store.byId(actorId);
+    if (actor) await this.onNamed(account, actor);
+  }
 
   private get store() {
     return this.directory.store;
@@ -79,7 +90,9 @@ export class AccountAdmin {
       throw new AccountError(409, 'an administrator exists already: sign in');
     this.setupCode = undefined;
     await this.sessions.audit('setup', account.id, account.id, address);
-    return (await this.store.byId(account.id))!;
+    const created = (await this.store.byId(account.id))!;
+    await this.named(created, created.id);
+    return created;
   }
 
   private async newAccount(person: NewPerson) {
@@ -114,6 +127,7 @@ export class AccountAdmin {
       undefined,
       `${account.email} as ${account.role}`,
     );
+    await this.named(account, actor);
     if (person.password !== undefined) return { account };
     return { account, link: await this.link(actor, account.id, 'invite') };
   }
@@ -197,7 +211,10 @@ export class AccountAdmin {
       await audit('role-changed', `${before.role} → ${change.role}`);
     if (change.disabled !== undefined && change.disabled !== before.disabled)
       await audit(change.disabled ? 'disabled' : 'enabled');
-    if (change.name !== undefined && change.name !== before.name) await audit('name-changed');
+    if (change.name !== undefined && change.name !== before.name) {
+      await audit('name-changed');
+      await this.named(after, actor);
+    }
     if (change.passwordHash !== undefined) await audit('password-changed');
     if (change.disabled || change.passwordHash !== undefined) await this.sessions.revokeAll(userId);
     await this.directory.announce({ type: 'account', userId });

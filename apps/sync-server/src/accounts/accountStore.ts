@@ -56,21 +56,19 @@ export interface OneTimeLink {
   readonly usedAt: number | undefined;
 }
 
-export const AUTH_EVENT_TYPES = [
-  'setup',
-  'sign-in',
-  'sign-in-failed',
-  'sign-out',
-  'session-reuse',
-  'account-created',
-  'role-changed',
-  'disabled',
-  'enabled',
-  'password-changed',
-  'name-changed',
-  'link-created',
-] as const;
-export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
+export type AuthEventType =
+  | 'setup'
+  | 'sign-in'
+  | 'sign-in-failed'
+  | 'sign-out'
+  | 'session-reuse'
+  | 'account-created'
+  | 'role-changed'
+  | 'disabled'
+  | 'enabled'
+  | 'password-changed'
+  | 'name-changed'
+  | 'link-created';
 
 export interface AuthEvent {
   readonly seq: number;

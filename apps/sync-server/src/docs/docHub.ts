@@ -58,7 +58,7 @@ export class DocHub {
     readonly store: EventStore,
     private readonly feed: ChangeFeed,
     readonly fanOut: FanOut,
-    private readonly metrics: Metrics,
+    readonly metrics: Metrics,
     private readonly logger: Logger,
     private readonly options: DocHubOptions,
   ) {

@@ -11,9 +11,44 @@ export class ApiError extends Error {
   }
 }
 
+/** The demo sign-in's answer: a bearer token. */
 export interface SignInResult {
   readonly token: string;
   readonly user: SessionUser;
+}
+
+/** An account session's answer: the tokens are cookies; the app learns who and until when. */
+export interface SessionResult {
+  readonly user: SessionUser & { readonly email?: string };
+  readonly accessExpiresAt: number;
+}
+
+export interface AuthConfig {
+  readonly demo: boolean;
+  readonly setupRequired: boolean;
+  readonly sso: string | null;
+  readonly password: { readonly min: number; readonly max: number };
+}
+
+export interface UserEntry {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly disabled: boolean;
+  readonly invited: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface AuthEventEntry {
+  readonly seq: number;
+  readonly ts: number;
+  readonly type: string;
+  readonly actor?: string;
+  readonly subject: string;
+  readonly address?: string;
+  readonly detail?: string;
 }
 
 export interface DocListEntry {
@@ -31,9 +66,27 @@ export class ApiClient {
     private readonly token: () => string | undefined,
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
     private readonly base = '',
+    /** Called on a 401 from a non-auth route: renew the session; true to try once more. */
+    private readonly renew?: () => Promise<boolean>,
   ) {}
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    try {
+      return await this.once<T>(method, path, body);
+    } catch (error) {
+      if (
+        error instanceof ApiError &&
+        error.status === 401 &&
+        this.renew &&
+        !path.startsWith('/api/auth/') &&
+        (await this.renew())
+      )
+        return this.once<T>(method, path, body);
+      throw error;
+    }
+  }
+
+  private async once<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -61,13 +114,75 @@ export class ApiClient {
     return data as T;
   }
 
-  signIn(name: string, role: Role): Promise<SignInResult> {
+  authConfig(): Promise<AuthConfig> {
+    return this.request('GET', '/api/auth/config');
+  }
+
+  signIn(email: string, password: string): Promise<SessionResult> {
+    return this.request('POST', '/api/auth/signin', { email, password });
+  }
+
+  setup(code: string, email: string, name: string, password: string): Promise<SessionResult> {
+    return this.request('POST', '/api/auth/setup', { code, email, name, password });
+  }
+
+  /** Choose a password through a one-time link (invitation or reset); signs in. */
+  useLink(token: string, password: string): Promise<SessionResult> {
+    return this.request('POST', '/api/auth/link', { token, password });
+  }
+
+  changePassword(current: string, next: string): Promise<SessionResult> {
+    return this.request('POST', '/api/auth/password', { current, next });
+  }
+
+  demoSignIn(name: string, role: Role): Promise<SignInResult> {
     return this.request('POST', '/api/auth/demo', { name, role });
   }
 
-  /** A fresh token for the signed-in user (the current one must still be valid). */
+  /** Renews the session: the cookie's refresh token rotates, a new access cookie is set. */
+  refreshSession(): Promise<SessionResult> {
+    return this.request('POST', '/api/auth/refresh');
+  }
+
+  /** A fresh demo token (the current one must still be valid). */
   refresh(): Promise<SignInResult> {
     return this.request('POST', '/api/auth/refresh');
+  }
+
+  signOut(): Promise<void> {
+    return this.request('POST', '/api/auth/signout');
+  }
+
+  listUsers(search = '', after?: string): Promise<{ users: UserEntry[]; next: string | null }> {
+    const q = new URLSearchParams({ ...(search ? { search } : {}), ...(after ? { after } : {}) });
+    return this.request('GET', `/api/users?${q.toString()}`);
+  }
+
+  createUser(person: {
+    email: string;
+    name: string;
+    role: Role;
+    password?: string;
+  }): Promise<{ user: UserEntry; inviteUrl?: string }> {
+    return this.request('POST', '/api/users', person);
+  }
+
+  updateUser(
+    id: string,
+    patch: { name?: string; role?: Role; disabled?: boolean; password?: string },
+  ): Promise<{ user: UserEntry }> {
+    return this.request('PATCH', `/api/users/${encodeURIComponent(id)}`, patch);
+  }
+
+  resetLink(id: string): Promise<{ url: string }> {
+    return this.request('POST', `/api/users/${encodeURIComponent(id)}/reset-link`);
+  }
+
+  authEvents(user?: string): Promise<{ events: AuthEventEntry[] }> {
+    return this.request(
+      'GET',
+      `/api/auth/events${user ? `?user=${encodeURIComponent(user)}` : ''}`,
+    );
   }
 
   listDocs(kind: 'product' | 'profile'): Promise<DocListEntry[]> {

@@ -168,7 +168,8 @@ export class DocSession {
     this.tab = openTabChannel(this.name, this.doc);
     this.migrate();
     const params: Record<string, string> = {
-      token: this.deps.auth.token(),
+      // A signed-in browser sends its session cookie; only demo and API tokens go in the URL.
+      ...(this.deps.auth.token() ? { token: this.deps.auth.token() } : {}),
       [EXTENSION_PARAM]: EXTENSION_VERSION,
       [SCHEMA_PARAM]: String(this.kind.schemaVersion),
     };
@@ -183,7 +184,7 @@ export class DocSession {
     this.provider = provider;
     // Every (re)connect uses the newest token.
     this.unsubscribeAuth = this.deps.auth.subscribe((token) => {
-      provider.params.token = token;
+      if (token) provider.params.token = token;
     });
     provider.messageHandlers[MessageType.savedAck] = (_enc, decoder) => this.onSavedAck(decoder);
     provider.messageHandlers[MessageType.error] = (_enc, decoder) => this.onErrorEvent(decoder);
@@ -371,7 +372,7 @@ export class DocSession {
       // The token expired (or was refused): renew it and reconnect; edits wait on this device.
       if (await this.deps.auth.refresh()) {
         if (this.destroyed || !this.provider) return;
-        this.provider.params.token = this.deps.auth.token();
+        if (this.deps.auth.token()) this.provider.params.token = this.deps.auth.token();
         if (this.deps.online.isOnline()) this.provider.connect();
         return;
       }

@@ -1,19 +1,22 @@
 /**
- * The signed-in session as the sync engine sees it: the current access token, and a way to get a
- * fresh one. Tokens are refreshed before they expire (at 80 % of their lifetime, when online) and
- * on demand when the server closed a connection because its token expired (4501), so sockets
- * reconnect with a valid token and no edit is sent twice or lost. If refreshing fails, the edits
- * stay on this device until the person signs in again.
+ * The signed-in session as the sync engine sees it: the current bearer token (demo sign-in only;
+ * an account session's tokens are httpOnly cookies) and a way to renew the session. Sessions are
+ * renewed before the access token expires (at 80 % of its lifetime, when online), when the server
+ * closed a connection for that reason (4501, 4401), and when an API call was refused with 401.
+ * Sockets then reconnect and no edit is sent twice or lost. If the session cannot be renewed
+ * (expired, signed out elsewhere, disabled), the auth store says so and the edits stay on this
+ * device until the same person signs in again.
  */
 import { ApiError, type ApiClient } from '../api/client';
 import { tokenTimes, type AuthStore } from '../stores/authStore';
 import type { OnlineManager } from './onlineManager';
 
 export interface SessionAuth {
+  /** The bearer token for URLs and headers; empty for a cookie session. */
   token(): string;
-  /** Get a fresh token; false when the session cannot be renewed (sign in again). */
+  /** Renew the session; false when it cannot be renewed (sign in again). */
   refresh(): Promise<boolean>;
-  /** Called with each new token. */
+  /** Called after each renewal, with the new bearer token (empty for a cookie session). */
   subscribe(listener: (token: string) => void): () => void;
 }
 
@@ -29,6 +32,7 @@ export class TokenRefresher implements SessionAuth {
     private readonly online: OnlineManager,
   ) {
     this.unsubscribe = online.subscribe((up) => {
+      // Back online after a while: renew first if the access token is (nearly) spent.
       if (up) this.schedule();
     });
     this.schedule();
@@ -39,21 +43,34 @@ export class TokenRefresher implements SessionAuth {
   }
 
   refresh(): Promise<boolean> {
-    this.inflight ??= this.api
-      .refresh()
-      .then((result) => {
-        this.auth.setToken(result.token);
-        for (const l of [...this.listeners]) l(result.token);
+    this.inflight ??= this.renew()
+      .then(() => {
+        for (const l of [...this.listeners]) l(this.token());
         this.schedule();
         return true;
       })
       .catch((error: unknown) => {
-        // 401: the token expired or was revoked; anything else: try again later.
-        if (!(error instanceof ApiError && error.status === 401)) this.schedule(30_000);
+        // 401/403: the session is over; anything else (offline, 5xx): try again later.
+        if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+          this.auth.sessionLost();
+        } else {
+          this.schedule(30_000);
+        }
         return false;
       })
       .finally(() => (this.inflight = undefined));
     return this.inflight;
+  }
+
+  private async renew(): Promise<void> {
+    const state = this.auth.store.getState();
+    if (state.mode === 'demo') {
+      const result = await this.api.refresh();
+      this.auth.refreshed(result.user, { token: result.token });
+    } else {
+      const result = await this.api.refreshSession();
+      this.auth.refreshed(result.user, { accessExpiresAt: result.accessExpiresAt });
+    }
   }
 
   subscribe(listener: (token: string) => void): () => void {
@@ -61,18 +78,30 @@ export class TokenRefresher implements SessionAuth {
     return () => this.listeners.delete(listener);
   }
 
+  /** When to renew: at 80 % of a demo token's life; a minute before an access token expires. */
+  private due(): number | undefined {
+    const state = this.auth.store.getState();
+    if (state.signInNeeded) return undefined;
+    if (state.mode === 'demo') {
+      const times = tokenTimes(this.token());
+      if (!times) return undefined;
+      return times.issuedAt + (times.expiresAt - times.issuedAt) * 0.8 - Date.now();
+    }
+    if (state.accessExpiresAt === undefined) return undefined;
+    const left = state.accessExpiresAt - Date.now();
+    return left - Math.min(60_000, left * 0.2);
+  }
+
   private schedule(delayMs?: number): void {
     clearTimeout(this.timer);
-    const times = tokenTimes(this.token());
-    if (!times) return;
-    const { issuedAt, expiresAt } = times;
-    const due = delayMs ?? Math.max(0, issuedAt + (expiresAt - issuedAt) * 0.8 - Date.now());
+    const due = delayMs ?? this.due();
+    if (due === undefined) return;
     // Timers hold at most ~24.8 days.
     this.timer = setTimeout(
       () => {
         if (this.online.isOnline()) void this.refresh();
       },
-      Math.min(due, 2 ** 31 - 1),
+      Math.min(Math.max(0, due), 2 ** 31 - 1),
     );
   }
 

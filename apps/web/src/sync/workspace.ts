@@ -64,7 +64,14 @@ export class Workspace {
     this.storage = options.storage;
     this.online = options.online;
     this.user = options.user;
-    this.api = options.api ?? new ApiClient(() => options.auth.token());
+    this.api =
+      options.api ??
+      new ApiClient(
+        () => options.auth.token(),
+        undefined,
+        '',
+        () => options.auth.refresh(),
+      );
     this.catalog = createStore<CatalogState>(() => ({
       docs: new Map(),
       loaded: false,
@@ -164,6 +171,13 @@ export class Workspace {
     }
     this.kick();
     return id;
+  }
+
+  /** A person's name as their profile says (names come from accounts), else their id. */
+  displayName(userId: string): string {
+    const summary = this.catalog.getState().docs.get(`profile:${userId}`)?.summary;
+    const name = summary && 'displayName' in summary ? summary.displayName : '';
+    return name || userId;
   }
 
   /** Total unsaved local edits across all documents (open sessions included). */

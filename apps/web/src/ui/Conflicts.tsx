@@ -25,7 +25,7 @@ export function Conflicts({ session, workspace }: { session: DocSession; workspa
           <div key={key} className="banner conflict" role="alert">
             <span>
               Your change to {label} ({formatFieldValue(field, mine.value)}) was overwritten by{' '}
-              {current.writer} with {formatFieldValue(field, current.value)}.
+              {workspace.displayName(current.writer)} with {formatFieldValue(field, current.value)}.
             </span>
             {!readOnly && (
               <button type="button" onClick={() => session.edit({ [field]: mine.value })}>

@@ -96,7 +96,8 @@ export function HistoryPanel({
           {entries.map((e) => (
             <li key={e.seq} className={`history-entry kind-${e.kind}`}>
               <div className="history-meta">
-                <strong>#{e.seq}</strong> {e.user} · {new Date(e.ts).toLocaleString()}
+                <strong>#{e.seq}</strong> {workspace.displayName(e.user)} ·{' '}
+                {new Date(e.ts).toLocaleString()}
                 {e.kind !== 'edit' && <span className="badge">{e.kind}</span>}
               </div>
               {e.reason && <div className="small muted">Reason: {e.reason}</div>}

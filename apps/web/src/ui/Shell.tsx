@@ -5,14 +5,36 @@ import { CatalogPage } from './CatalogPage';
 import { DocEditor } from './DocEditor';
 import { PeoplePage } from './PeoplePage';
 import { SyncStatus } from './SyncStatus';
+import { UsersPage } from './UsersPage';
 import { useRoute, useVanilla } from './hooks';
 
-export function Shell({ workspace, onSignOut }: { workspace: Workspace; onSignOut: () => void }) {
+export function Shell({
+  workspace,
+  demo,
+  signInNeeded,
+  onSignInAgain,
+  onSignOut,
+}: {
+  workspace: Workspace;
+  /** Signed in through the demo sign-in: say so on every screen. */
+  demo: boolean;
+  /** The session ended: edits wait on this device until the person signs in again. */
+  signInNeeded: boolean;
+  onSignInAgain: () => void;
+  onSignOut: () => void;
+}) {
   const route = useRoute();
   const [active, setActive] = useState<DocSession>();
   const storageError = useVanilla(workspace.catalog, (s) => s.storageError);
   const user = workspace.user;
   const [page, id] = route;
+  // Re-rendered with the catalog, so the count of unsent edits stays current.
+  useVanilla(workspace.catalog, (s) => s.docs);
+  const unsaved = workspace.unsavedTotal();
+  const signInText =
+    unsaved > 0
+      ? `Sign in again to save ${unsaved} ${unsaved === 1 ? 'change' : 'changes'}`
+      : 'Signed out: sign in again';
 
   useEffect(() => {
     if (page !== 'product' && page !== 'profile') setActive(undefined);
@@ -31,6 +53,11 @@ export function Shell({ workspace, onSignOut }: { workspace: Workspace; onSignOu
           <a href="#/people" aria-current={page === 'people' ? 'page' : undefined}>
             People
           </a>
+          {user.role === 'admin' && (
+            <a href="#/users" aria-current={page === 'users' ? 'page' : undefined}>
+              Users
+            </a>
+          )}
           <a
             href={`#/profile/${user.id}`}
             aria-current={page === 'profile' && id === user.id ? 'page' : undefined}
@@ -38,8 +65,13 @@ export function Shell({ workspace, onSignOut }: { workspace: Workspace; onSignOu
             My profile
           </a>
         </nav>
-        <SyncStatus workspace={workspace} session={active} />
+        <SyncStatus
+          workspace={workspace}
+          session={active}
+          override={signInNeeded ? signInText : undefined}
+        />
         <div className="me">
+          {demo && <span className="badge warn">Demo mode</span>}
           <span title={`Signed in as ${user.name} (${user.role})`}>
             {user.name} <span className="badge">{user.role}</span>
           </span>
@@ -48,6 +80,14 @@ export function Shell({ workspace, onSignOut }: { workspace: Workspace; onSignOu
           </button>
         </div>
       </header>
+      {signInNeeded && (
+        <div role="alert" className="banner error">
+          Your session has ended. {signInText}: they are kept on this device until then.{' '}
+          <button type="button" className="primary" onClick={onSignInAgain}>
+            Sign in again
+          </button>
+        </div>
+      )}
       {storageError && (
         <p role="alert" className="banner error">
           {storageError}
@@ -63,6 +103,8 @@ export function Shell({ workspace, onSignOut }: { workspace: Workspace; onSignOu
           />
         ) : page === 'people' ? (
           <PeoplePage workspace={workspace} />
+        ) : page === 'users' && user.role === 'admin' ? (
+          <UsersPage workspace={workspace} />
         ) : (
           <CatalogPage workspace={workspace} />
         )}

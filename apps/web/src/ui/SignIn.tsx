@@ -1,9 +1,107 @@
 import { useState, type FormEvent } from 'react';
-import { ApiClient } from '../api/client';
+import { ApiClient, type AuthConfig } from '../api/client';
 import type { AuthStore } from '../stores/authStore';
-import type { Role } from '@concord/shared';
+import type { Role, SessionUser } from '@concord/shared';
 
-export function SignIn({ auth }: { auth: AuthStore }) {
+const api = new ApiClient(() => undefined);
+
+function failure(e: unknown): string {
+  if (!navigator.onLine)
+    return 'You are offline. Signing in needs the server once; afterwards Concord works offline.';
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Sign in with email and password. `previous` is the person whose session ended with edits still
+ * unsent: signing in as them sends those edits; signing in as someone else keeps them here, unsent.
+ */
+export function SignIn({
+  auth,
+  config,
+  previous,
+  unsaved = 0,
+  onCancel,
+}: {
+  auth: AuthStore;
+  config: AuthConfig | undefined;
+  previous?: SessionUser & { email?: string };
+  unsaved?: number;
+  onCancel?: () => void;
+}) {
+  const [email, setEmail] = useState(previous?.email ?? '');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const result = await api.signIn(email.trim(), password);
+      auth.signedIn(result.user, { accessExpiresAt: result.accessExpiresAt });
+    } catch (e) {
+      setError(failure(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="signin">
+      <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
+        <h1 id="signin-title">Concord</h1>
+        {previous ? (
+          <p role="alert" className="banner">
+            Your session ended. Sign in again as {previous.name}
+            {unsaved > 0
+              ? ` to save ${unsaved} ${unsaved === 1 ? 'change' : 'changes'} made on this device.`
+              : '.'}{' '}
+            Someone else signing in here will not see or send them.
+          </p>
+        ) : (
+          <p className="muted">Catalog and profiles, offline or online.</p>
+        )}
+        <label htmlFor="signin-email">Email</label>
+        <input
+          id="signin-email"
+          type="email"
+          autoFocus
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          autoComplete="username"
+        />
+        <label htmlFor="signin-password">Password</label>
+        <input
+          id="signin-password"
+          type="password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          autoComplete="current-password"
+        />
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy || !email.trim() || !password}>
+          {busy ? 'Signing in…' : config?.demo ? 'Sign in with email' : 'Sign in'}
+        </button>
+        {onCancel && (
+          <button type="button" onClick={onCancel}>
+            Not now
+          </button>
+        )}
+      </form>
+      {config?.demo && !previous && <DemoSignIn auth={auth} />}
+    </main>
+  );
+}
+
+/** The demo sign-in (DEMO_AUTH=on only): any name, any role, no password. */
+function DemoSignIn({ auth }: { auth: AuthStore }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('editor');
   const [error, setError] = useState<string>();
@@ -14,48 +112,46 @@ export function SignIn({ auth }: { auth: AuthStore }) {
     setBusy(true);
     setError(undefined);
     try {
-      const result = await new ApiClient(() => undefined).signIn(name.trim(), role);
-      auth.signedIn(result.token, result.user);
+      const result = await api.demoSignIn(name.trim(), role);
+      auth.signedIn(result.user, { token: result.token });
     } catch (e) {
-      setError(
-        navigator.onLine
-          ? `Sign-in failed: ${e instanceof Error ? e.message : String(e)}`
-          : 'You are offline. Signing in needs the server once; afterwards Concord works offline.',
-      );
+      setError(`Sign-in failed: ${failure(e)}`);
     } finally {
       setBusy(false);
     }
   }
 
   return (
-    <main className="signin">
-      <form className="card" onSubmit={(e) => void submit(e)}>
-        <h1>Concord</h1>
-        <p className="muted">Catalog and profiles, offline or online.</p>
-        <label htmlFor="signin-name">Your name</label>
-        <input
-          id="signin-name"
-          autoFocus
-          required
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          autoComplete="username"
-        />
-        <label htmlFor="signin-role">Role</label>
-        <select id="signin-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-          <option value="viewer">Viewer (read only)</option>
-          <option value="editor">Editor</option>
-          <option value="admin">Admin</option>
-        </select>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
-        <button type="submit" className="primary" disabled={busy || !name.trim()}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
-    </main>
+    <form className="card demo" onSubmit={(e) => void submit(e)} aria-labelledby="demo-title">
+      <h2 id="demo-title">
+        Demo sign-in <span className="badge warn">Demo mode</span>
+      </h2>
+      <p className="muted">
+        This server runs in demo mode: anyone can sign in under any name and role. Never use it for
+        real data.
+      </p>
+      <label htmlFor="signin-name">Your name</label>
+      <input
+        id="signin-name"
+        required
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        autoComplete="nickname"
+      />
+      <label htmlFor="signin-role">Role</label>
+      <select id="signin-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+        <option value="viewer">Viewer (read only)</option>
+        <option value="editor">Editor</option>
+        <option value="admin">Admin</option>
+      </select>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={busy || !name.trim()}>
+        {busy ? 'Signing in…' : 'Sign in'}
+      </button>
+    </form>
   );
 }

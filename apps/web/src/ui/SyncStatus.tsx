@@ -4,7 +4,17 @@ import type { Workspace } from '../sync/workspace';
 import { useVanilla } from './hooks';
 
 /** The one always-visible sync status (`role="status"`): the open document's, else the catalog's. */
-export function SyncStatus({ workspace, session }: { workspace: Workspace; session?: DocSession }) {
+export function SyncStatus({
+  workspace,
+  session,
+  override,
+}: {
+  workspace: Workspace;
+  session?: DocSession;
+  /** Said instead of the sync state (the session ended: "Sign in again to save 3 changes"). */
+  override?: string;
+}) {
+  if (override) return <StatusLine text={override} />;
   return session ? <SessionStatus session={session} /> : <CatalogStatus workspace={workspace} />;
 }
 
@@ -27,7 +37,7 @@ function StatusLine({ text }: { text: string }) {
   const tone =
     text === 'All changes saved'
       ? 'ok'
-      : text === 'Offline' || text.includes('unsaved')
+      : text === 'Offline' || text.includes('unsaved') || text.startsWith('Sign')
         ? 'warn'
         : 'busy';
   return (

@@ -19,16 +19,27 @@ export function useDocVersion(doc: Y.Doc): number {
   return version;
 }
 
-/** The current location hash as a route: ['product', id] etc. */
-export function useRoute(): string[] {
-  const hash = useSyncExternalStore(
+function useHash(): string {
+  return useSyncExternalStore(
     (cb) => {
       window.addEventListener('hashchange', cb);
       return () => window.removeEventListener('hashchange', cb);
     },
     () => window.location.hash,
   );
-  return hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+}
+
+/** The current location hash as a route: ['product', id] etc. */
+export function useRoute(): string[] {
+  const hash = useHash();
+  const path = hash.replace(/^#\/?/, '').split('?')[0] ?? '';
+  return path.split('/').filter(Boolean).map(decodeURIComponent);
+}
+
+/** A parameter of the location hash's query, kept current: `#/setup?code=…` → 'code'. */
+export function useHashParam(name: string): string {
+  const query = useHash().split('?')[1] ?? '';
+  return new URLSearchParams(query).get(name) ?? '';
 }
 
 export function navigate(path: string): void {

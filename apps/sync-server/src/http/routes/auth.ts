@@ -12,7 +12,14 @@ import { AccountError } from '../../accounts/accountAdmin.js';
 import { MAX_PASSWORD, MIN_PASSWORD } from '../../accounts/passwords.js';
 import type { Outcome } from '../../accounts/sessions.js';
 import { ROLES, cleanName } from '../../auth/tokens.js';
-import { HttpError, authenticate, sendJson, userOf, type HttpContext } from '../context.js';
+import {
+  HttpError,
+  authenticate,
+  sendJson,
+  tokenOf,
+  userOf,
+  type HttpContext,
+} from '../context.js';
 import {
   REFRESH_COOKIE,
   clearSessionCookies,
@@ -143,11 +150,7 @@ export function authRoutes(app: FastifyInstance, ctx: HttpContext): void {
   );
 
   r.post('/api/auth/signout', async (req, reply) => {
-    const signedIn = await ctx.auth.verify(
-      req.headers.authorization
-        ? /^Bearer\s+(\S+)$/i.exec(req.headers.authorization)?.[1]
-        : undefined,
-    );
+    const signedIn = await ctx.auth.verify(tokenOf(req));
     await ctx.sessions.signOut(
       req.cookies[REFRESH_COOKIE],
       signedIn.ok ? { userId: signedIn.user.id, family: signedIn.user.sessionId } : undefined,

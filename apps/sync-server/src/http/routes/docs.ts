@@ -3,24 +3,17 @@
  * same write pipeline as WebSocket updates, as edits by the document's server client id that name
  * the user (SPEC HTTP1–HTTP7).
  */
-import * as Y from 'yjs';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
-  applyPatch,
   checkPatch,
   documentKinds,
-  fieldsOf,
   materialize,
   patchToReach,
-  validateDocument,
   type DocumentKind,
-  type Patch,
 } from '@concord/shared';
 import { canRead, canWrite, writeRefusal } from '@concord/shared';
-import type { User } from '../../auth/tokens.js';
-import type { LiveDoc } from '../../docs/liveDoc.js';
 import type { StoredResponse } from '../../store/eventStore.js';
 import {
   HttpError,
@@ -32,6 +25,7 @@ import {
   type HttpContext,
 } from '../context.js';
 import { Idempotency } from '../idempotency.js';
+import { serverEdit } from '../../docs/serverEdit.js';
 
 const docParams = z.object({ name: z.string().min(1).max(200) });
 const version = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -120,7 +114,16 @@ export function docRoutes(app: FastifyInstance, ctx: HttpContext): void {
         return sendJson(reply, 400, { error: 'invalid patch', issues: checked.issues });
       const key = Idempotency.key(user.id, `PATCH ${name}`, req.headers['idempotency-key']);
       const result = await idempotency.run(key, () =>
-        write(user, name, kindOf(docName), docName.id, ifMatch, 'patch', async () => checked.value),
+        serverEdit(
+          hub,
+          user,
+          name,
+          kindOf(docName),
+          docName.id,
+          ifMatch,
+          'patch',
+          async () => checked.value,
+        ),
       );
       return respond(reply, result);
     },
@@ -143,7 +146,7 @@ export function docRoutes(app: FastifyInstance, ctx: HttpContext): void {
       const kind = kindOf(docName);
       const key = Idempotency.key(user.id, `RESTORE ${name}`, req.headers['idempotency-key']);
       const result = await idempotency.run(key, () =>
-        write(user, name, kind, docName.id, ifMatch, 'restore', async (live) => {
+        serverEdit(hub, user, name, kind, docName.id, ifMatch, 'restore', async (live) => {
           const old = await hub.docAt(name, target);
           const json = materialize(old, kind, docName.id);
           old.destroy();
@@ -153,67 +156,6 @@ export function docRoutes(app: FastifyInstance, ctx: HttpContext): void {
       return respond(reply, result);
     },
   );
-
-  /**
-   * A server-side edit: wait until this copy holds the whole log and nothing is in flight, check
-   * If-Match, dry-run the patch on a copy (invalid input changes nothing: 400 per field), then
-   * submit it to the pipeline, conditional on the version when If-Match was given.
-   */
-  async function write(
-    user: User,
-    name: string,
-    kind: DocumentKind<object>,
-    id: string,
-    ifMatch: number | undefined,
-    entryKind: 'patch' | 'restore',
-    makePatch: (live: LiveDoc) => Promise<Patch>,
-  ): Promise<StoredResponse> {
-    return hub.with(name, async (live) => {
-      await quiesce(live);
-      if (ifMatch !== undefined && ifMatch !== live.version) return moved(live, ifMatch);
-      const patch = await makePatch(live);
-      await quiesce(live);
-      if (ifMatch !== undefined && ifMatch !== live.version) return moved(live, ifMatch);
-      const ctxEdit = { clock: live.clock, writer: user.id };
-      const probe = new Y.Doc();
-      Y.applyUpdate(probe, Y.encodeStateAsUpdate(live.doc));
-      applyPatch(probe, kind, patch, ctxEdit);
-      const checked = validateDocument(kind, materialize(probe, kind, id));
-      probe.destroy();
-      if (!checked.ok) {
-        // Only the fields this patch sets are its problem; others are compensated on the way.
-        const touched = new Set(Object.keys(patch));
-        const issues = checked.issues.filter((i) => touched.has(fieldsOf([i])[0] ?? ''));
-        if (issues.length > 0) return json(400, { error: 'invalid document', issues });
-      }
-      const result = await hub.pipeline.submitEdit(
-        live,
-        (origin) => applyPatch(live.doc, kind, patch, ctxEdit, origin),
-        user,
-        entryKind,
-        ifMatch,
-      );
-      switch (result.status) {
-        case 'applied':
-          ctx.metrics.updatesIn.inc();
-          return json(200, live.json(), { etag: `"${live.version}"` });
-        case 'unchanged':
-          return json(200, live.json(), { etag: `"${live.version}"` });
-        case 'moved':
-          return moved(live, ifMatch ?? 0);
-        case 'refused':
-          return json(400, { error: result.message, code: result.code });
-        case 'failed':
-          return json(503, { error: 'the server could not save this change; try again' });
-      }
-    });
-  }
-
-  /** Bring the copy to the log head (scale-out) and let local writes in flight commit. */
-  async function quiesce(live: LiveDoc): Promise<void> {
-    if (hub.fanOut.shared) await hub.follower.upToHead(live);
-    for (let i = 0; live.inFlight > 0 && i < 20; i++) await live.settled();
-  }
 }
 
 function ifMatchOf(header: string | string[] | undefined): number | undefined {
@@ -221,16 +163,4 @@ function ifMatchOf(header: string | string[] | undefined): number | undefined {
   const value = parseEtag(header);
   if (Number.isNaN(value)) throw new HttpError(400, 'If-Match must be a version ETag such as "12"');
   return value;
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): StoredResponse {
-  return { status, body: JSON.stringify(body), headers };
-}
-
-function moved(live: LiveDoc, ifMatch: number): StoredResponse {
-  return json(
-    412,
-    { error: `version moved: If-Match ${ifMatch}, current ${live.version}`, version: live.version },
-    { etag: `"${live.version}"` },
-  );
 }

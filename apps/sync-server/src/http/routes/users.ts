@@ -12,7 +12,7 @@ import { adminOnly, sendJson, userOf, type HttpContext } from '../context.js';
 import { accountErrors, emailSchema, nameSchema, passwordSchema } from './auth.js';
 
 /** An account as an admin sees it: never its password hash. */
-export const publicAccount = (a: Account) => ({
+const publicAccount = (a: Account) => ({
   id: a.id,
   email: a.email,
   name: a.name,
