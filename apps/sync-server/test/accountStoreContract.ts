@@ -169,9 +169,10 @@ export function runAccountStoreContract(label: string, open: () => Promise<Accou
       await ev(3, 'sign-in');
       await ev(4, 'sign-in-failed');
       await ev(5, 'sign-in-failed', 'u2');
-      expect(await store.recentFailures('u1', 0)).toBe(1);
-      expect(await store.recentFailures('u2', 0)).toBe(1);
-      expect(await store.recentFailures('u2', 5)).toBe(0);
+      expect(await store.recentFailures('u1', 0)).toEqual({ count: 1, last: 4 });
+      expect(await store.recentFailures('u2', 0)).toEqual({ count: 1, last: 5 });
+      expect(await store.recentFailures('u2', 5)).toEqual({ count: 0, last: undefined });
+      expect(await store.recentFailures('u3', 0)).toEqual({ count: 0, last: undefined });
       const page = await store.events({ limit: 2 });
       expect(page.map((e) => e.ts)).toEqual([5, 4]);
       const rest = await store.events({ limit: 10, before: page[1]!.seq });

@@ -99,6 +99,12 @@ export interface AuthEventQuery {
   readonly before?: number;
 }
 
+export interface Failures {
+  readonly count: number;
+  /** When the last of them happened. */
+  readonly last: number | undefined;
+}
+
 export class EmailTaken extends Error {
   constructor(email: string) {
     super(`an account with the email ${email} exists already`);
@@ -136,7 +142,7 @@ export interface AccountStore {
   record(event: NewAuthEvent): Promise<void>;
   events(query: AuthEventQuery): Promise<AuthEvent[]>;
   /** Failed sign-ins for `subject` since `since` and since its last successful sign-in. */
-  recentFailures(subject: string, since: number): Promise<number>;
+  recentFailures(subject: string, since: number): Promise<Failures>;
 
   close(): Promise<void>;
 }

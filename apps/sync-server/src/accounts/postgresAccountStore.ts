@@ -14,6 +14,7 @@ import {
   type AccountStore,
   type AuthEvent,
   type AuthEventQuery,
+  type Failures,
   type NewAccount,
   type NewAuthEvent,
   type NewSessionToken,
@@ -359,14 +360,14 @@ export class PostgresAccountStore implements AccountStore {
     }));
   }
 
-  async recentFailures(subject: string, since: number): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${this.s}.auth_events WHERE subject = $1 AND type = 'sign-in-failed'
+  async recentFailures(subject: string, since: number): Promise<Failures> {
+    const { rows } = await this.pool.query<{ n: string; last: string | null }>(
+      `SELECT count(*) AS n, max(ts) AS last FROM ${this.s}.auth_events WHERE subject = $1 AND type = 'sign-in-failed'
        AND ts > $2 AND seq > coalesce((SELECT max(seq) FROM ${this.s}.auth_events
                                       WHERE subject = $1 AND type = 'sign-in'), 0)`,
       [subject, since],
     );
-    return Number(rows[0]!.n);
+    return { count: Number(rows[0]!.n), last: num(rows[0]!.last) };
   }
 
   async close(): Promise<void> {

@@ -60,28 +60,40 @@ export class Sessions {
     return this.store.record({ ts: this.now(), type, subject, actor, address, detail });
   }
 
+  /**
+   * How long sign-in stays closed for `subject` (0: open): after `threshold` failures within the
+   * window, 30 s after the last one, doubling with each further failure, at most the window.
+   */
+  private async lockedFor(subject: string, threshold: number): Promise<number> {
+    const now = this.now();
+    const { count, last } = await this.store.recentFailures(subject, now - this.window);
+    if (count < threshold || last === undefined) return 0;
+    const lock = Math.min(this.window, 30_000 * 2 ** Math.min(count - threshold, 20));
+    return Math.max(0, last + lock - now);
+  }
+
   async signIn(email: string, password: string, address: string): Promise<Outcome> {
-    const since = this.now() - this.window;
-    const minutes = Math.ceil(this.window / 60_000);
-    if (
-      (await this.store.recentFailures(`addr:${address}`, since)) >=
-      (this.options.maxFailuresPerAddress ?? 30)
-    ) {
+    const wait = (ms: number) =>
+      ms > 90_000 ? `${Math.ceil(ms / 60_000)} minutes` : `${Math.ceil(ms / 1000)} seconds`;
+    const addressLock = await this.lockedFor(
+      `addr:${address}`,
+      this.options.maxFailuresPerAddress ?? 30,
+    );
+    if (addressLock > 0) {
       return {
         ok: false,
         status: 429,
-        error: `Too many failed sign-ins from this address. Try again in ${minutes} minutes.`,
+        error: `Too many failed sign-ins from this address. Try again in ${wait(addressLock)}.`,
       };
     }
     const account = await this.store.byEmail(email);
     const subject = account?.id ?? `email:${email.trim().toLowerCase().slice(0, 320)}`;
-    if (
-      (await this.store.recentFailures(subject, since)) >= (this.options.maxFailuresPerAccount ?? 5)
-    ) {
+    const accountLock = await this.lockedFor(subject, this.options.maxFailuresPerAccount ?? 5);
+    if (accountLock > 0) {
       return {
         ok: false,
         status: 429,
-        error: `Too many failed sign-ins for this account. Try again in ${minutes} minutes, or ask an admin to reset the password.`,
+        error: `Too many failed sign-ins for this account. Try again in ${wait(accountLock)}, or ask an admin to reset the password.`,
       };
     }
     const matches = await verifyPassword(password, account?.passwordHash ?? (await decoyHash()));

@@ -15,6 +15,7 @@ import {
   type AccountStore,
   type AuthEvent,
   type AuthEventQuery,
+  type Failures,
   type NewAccount,
   type NewAuthEvent,
   type NewSessionToken,
@@ -327,14 +328,14 @@ export class SqliteAccountStore implements AccountStore {
     return (this.db.prepare(sql).all(...args, query.limit) as EventRow[]).map(toEvent);
   }
 
-  async recentFailures(subject: string, since: number): Promise<number> {
+  async recentFailures(subject: string, since: number): Promise<Failures> {
     const row = this.db
       .prepare(
-        `SELECT count(*) AS n FROM auth_events WHERE subject = ? AND type = 'sign-in-failed' AND ts > ?
+        `SELECT count(*) AS n, max(ts) AS last FROM auth_events WHERE subject = ? AND type = 'sign-in-failed' AND ts > ?
          AND seq > coalesce((SELECT max(seq) FROM auth_events WHERE subject = ? AND type = 'sign-in'), 0)`,
       )
-      .get(subject, since, subject) as { n: number };
-    return row.n;
+      .get(subject, since, subject) as { n: number; last: number | null };
+    return { count: row.n, last: row.last ?? undefined };
   }
 
   async close(): Promise<void> {
