@@ -375,6 +375,34 @@ describe('user administration (ACC5–ACC7)', () => {
     again.destroy();
   });
 
+  it('a call or socket that expects another person than the cookie names is refused (another tab signed in as someone else)', async () => {
+    server = await startTestServer();
+    const admin = await setUpAdmin(server);
+    const adminId = (
+      (await admin.call(server, 'GET', '/api/auth/session')).json.user as { id: string }
+    ).id;
+    expect(
+      (await admin.call(server, 'GET', '/api/docs', undefined, { 'x-concord-user': adminId }))
+        .status,
+    ).toBe(200);
+    const other = await admin.call(server, 'GET', '/api/docs', undefined, {
+      'x-concord-user': 'u-someoneelse',
+    });
+    expect(other.status).toBe(401);
+    expect(other.json.error).toMatch(/signed in as someone else/);
+    const good = rawConnect(`${server.wsUrl}/product:x?as=${adminId}`, {
+      cookie: admin.header('/'),
+    });
+    await good.opened;
+    good.ws.close();
+    const wrong = rawConnect(`${server.wsUrl}/product:x?as=u-someoneelse`, {
+      cookie: admin.header('/'),
+    });
+    const closed = await wrong.closed;
+    expect(closed.code).toBe(CloseCode.unauthorized);
+    expect(closed.reason).toMatch(/someone else/);
+  });
+
   it('a cookie-authenticated socket from another site is refused', async () => {
     server = await startTestServer();
     const admin = await setUpAdmin(server);

@@ -233,6 +233,11 @@ test('a session revoked while offline: "Sign in again to save N changes"; signin
   });
   await expect(page.getByRole('alert').filter({ hasText: 'Your session has ended' })).toBeVisible();
 
+  // A second tab of Ed's is open on the product when Fay signs in in the first.
+  const tab2 = await context.newPage();
+  await tab2.goto(`/#/product/${id}`);
+  await expect(tab2.getByRole('alert').filter({ hasText: 'Your session has ended' })).toBeVisible();
+
   // Fay signs in on this browser: she sees none of Ed's unsent work, and it is not sent.
   await page.getByRole('button', { name: 'Sign in again' }).click();
   await page.getByLabel('Email').fill(FAY.email);
@@ -241,6 +246,10 @@ test('a session revoked while offline: "Sign in again to save N changes"; signin
   await expect(page.locator('.me')).toContainText(FAY.name);
   await expect(page.getByText('Kept lamp, renamed offline')).toHaveCount(0);
   await expect(status(page)).toHaveText('All changes saved');
+  // The other tab follows: it is Fay's now, and Ed's edit is not sent from there either.
+  await expect(tab2.locator('.me')).toContainText(FAY.name);
+  await expect(tab2.getByLabel('Name')).toHaveValue('Kept lamp');
+  await tab2.close();
   const onServer = await adminApi('GET', `/api/docs/product:${id}`);
   expect(onServer.json.name).toBe('Kept lamp');
 

@@ -6,7 +6,7 @@ import { ServerTime } from './sync/serverTime';
 import { App } from './ui/App';
 import './ui/styles.css';
 
-const auth = createAuthStore(window.localStorage);
+const auth = createAuthStore(window.localStorage, window);
 const serverTime = new ServerTime(window.localStorage);
 const online = createOnlineManager({
   probe: defaultProbe('/healthz', 2500, (date, sentAt, receivedAt) =>

@@ -91,7 +91,7 @@ describe('session refresher', () => {
       });
     }) as typeof fetch;
     const renew = vi.fn(async () => true);
-    const api = new ApiClient(() => undefined, fetchImpl, '', renew);
+    const api = new ApiClient(() => undefined, { fetchImpl, renew });
     expect(await api.listDocs('product')).toEqual([]);
     expect(renew).toHaveBeenCalledTimes(1);
     expect(calls).toBe(2);

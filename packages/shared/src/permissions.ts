@@ -19,6 +19,14 @@ export interface SessionUser extends Principal {
   readonly name: string;
 }
 
+/**
+ * Ids of accounts: `u-…` (password accounts) and `o-…` (single sign-on). Their profile's name and
+ * email come from the account (the server writes them there); demo and service ids have none.
+ */
+export function isAccountId(id: string): boolean {
+  return /^[uo]-[\w-]+$/.test(id);
+}
+
 export function canRead(_user: Principal, _doc: DocName): boolean {
   return true;
 }

@@ -26,6 +26,13 @@ export const EXTENSION_VERSION = '1';
  * A Concord app that sends none is taken to know version 1 (it predates the parameter).
  */
 export const SCHEMA_PARAM = 'schema';
+/**
+ * Whom the app believes it is signed in as: a query parameter on WebSocket URLs and a header on
+ * API calls. The cookies of a browser are shared by its tabs; when another tab signed in as someone
+ * else, the server refuses (4401, 401) rather than take this tab's edits as that person's.
+ */
+export const EXPECTED_USER_PARAM = 'as';
+export const EXPECTED_USER_HEADER = 'x-concord-user';
 
 /** Why a change was rejected or compensated. */
 export const ReasonCode = {

@@ -23,6 +23,19 @@ export class Authenticator {
   }
 }
 
+/**
+ * Refuses a verified person other than the one the client expects (`as` parameter, or
+ * `x-concord-user` header): the browser's cookies now belong to someone else, who signed in in
+ * another tab; this tab's edits must not be taken as theirs.
+ */
+export function expectedUser(
+  result: VerifyResult,
+  expected: string | null | undefined,
+): VerifyResult {
+  if (!result.ok || !expected || expected === result.user.id) return result;
+  return { ok: false, error: 'this browser is now signed in as someone else: sign in again' };
+}
+
 function isOwn(token: string): boolean {
   try {
     return decodeProtectedHeader(token).alg === 'HS256';

@@ -5,10 +5,10 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { parseDocName, type DocName } from '@concord/shared';
+import { EXPECTED_USER_HEADER, parseDocName, type DocName } from '@concord/shared';
 import type { AccountAdmin } from '../accounts/accountAdmin.js';
 import type { Sessions } from '../accounts/sessions.js';
-import type { Authenticator } from '../auth/authenticator.js';
+import { expectedUser, type Authenticator } from '../auth/authenticator.js';
 import type { Tokens, User } from '../auth/tokens.js';
 import { ACCESS_COOKIE } from './sessionCookies.js';
 import type { DocHub } from '../docs/docHub.js';
@@ -65,7 +65,11 @@ export function tokenOf(request: FastifyRequest): string | undefined {
 /** preValidation hook: a valid token of a person who may still come in, or 401. */
 export function authenticate(ctx: HttpContext) {
   return async (request: FastifyRequest): Promise<void> => {
-    const result = await ctx.auth.verify(tokenOf(request));
+    const expected = request.headers[EXPECTED_USER_HEADER];
+    const result = expectedUser(
+      await ctx.auth.verify(tokenOf(request)),
+      typeof expected === 'string' ? expected : undefined,
+    );
     if (!result.ok) throw new HttpError(401, result.error);
     request.user = result.user;
   };

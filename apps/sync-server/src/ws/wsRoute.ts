@@ -14,6 +14,7 @@ import type { WebSocket } from 'ws';
 import {
   CloseCode,
   EXTENSION_PARAM,
+  EXPECTED_USER_PARAM,
   EXTENSION_VERSION,
   SCHEMA_PARAM,
   canRead,
@@ -21,6 +22,7 @@ import {
 } from '@concord/shared';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
+import { expectedUser } from '../auth/authenticator.js';
 import type { VerifyResult } from '../auth/tokens.js';
 import { ACCESS_COOKIE } from '../http/sessionCookies.js';
 import type { DocHub } from '../docs/docHub.js';
@@ -89,7 +91,8 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
     preValidation: async (req, reply) => {
       if (!req.ws) return;
       upgradeResponses.set(req, reply.raw);
-      const token = new URL(req.url, 'http://localhost').searchParams.get('token');
+      const query = new URL(req.url, 'http://localhost').searchParams;
+      const token = query.get('token');
       const cookie = token === null ? req.cookies[ACCESS_COOKIE] : undefined;
       if (cookie !== undefined && !sameOrigin(req)) {
         // A session cookie comes with any request the browser makes: only our own pages may use it.
@@ -99,7 +102,10 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
         });
         return;
       }
-      const result = await auth.verify(token ?? cookie);
+      const result = expectedUser(
+        await auth.verify(token ?? cookie),
+        query.get(EXPECTED_USER_PARAM),
+      );
       verified.set(req, result);
       if (result.ok) req.user = result.user; // rate limits count per user
     },

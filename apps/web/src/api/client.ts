@@ -1,5 +1,10 @@
 /** The server's HTTP API (apps/sync-server/README.md), over relative URLs (same origin). */
-import type { HistoryPage, Role, SessionUser } from '@concord/shared';
+import {
+  EXPECTED_USER_HEADER,
+  type HistoryPage,
+  type Role,
+  type SessionUser,
+} from '@concord/shared';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -62,13 +67,23 @@ export interface SyncAnswer {
 }
 
 export class ApiClient {
+  private readonly fetchImpl: typeof fetch;
+  private readonly base: string;
+
   constructor(
     private readonly token: () => string | undefined,
-    private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
-    private readonly base = '',
-    /** Called on a 401 from a non-auth route: renew the session; true to try once more. */
-    private readonly renew?: () => Promise<boolean>,
-  ) {}
+    private readonly options: {
+      readonly fetchImpl?: typeof fetch;
+      readonly base?: string;
+      /** Called on a 401 from a non-auth route: renew the session; true to try once more. */
+      readonly renew?: () => Promise<boolean>;
+      /** Whom this app is signed in as: the server refuses calls made as anyone else. */
+      readonly user?: () => string | undefined;
+    } = {},
+  ) {
+    this.fetchImpl = options.fetchImpl ?? ((...args) => fetch(...args));
+    this.base = options.base ?? '';
+  }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     try {
@@ -77,9 +92,9 @@ export class ApiClient {
       if (
         error instanceof ApiError &&
         error.status === 401 &&
-        this.renew &&
+        this.options.renew &&
         !path.startsWith('/api/auth/') &&
-        (await this.renew())
+        (await this.options.renew())
       )
         return this.once<T>(method, path, body);
       throw error;
@@ -90,6 +105,8 @@ export class ApiClient {
     const headers: Record<string, string> = {};
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;
+    const user = this.options.user?.();
+    if (user) headers[EXPECTED_USER_HEADER] = user;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await this.fetchImpl(`${this.base}${path}`, {
       method,

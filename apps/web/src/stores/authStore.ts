@@ -49,8 +49,17 @@ function readSaved(storage: Pick<Storage, 'getItem'> | undefined): AuthState {
 
 export function createAuthStore(
   storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | undefined,
+  /** Where other tabs' sign-ins are heard (`window`): this tab follows who is signed in. */
+  events?: Pick<Window, 'addEventListener'>,
 ) {
   const store = createStore<AuthState>(() => readSaved(storage));
+  events?.addEventListener('storage', (event: StorageEvent) => {
+    if (event.key !== KEY && event.key !== null) return;
+    const saved = readSaved(storage);
+    const current = store.getState();
+    // Another person signed in (or everyone signed out) in another tab.
+    if (saved.user?.id !== current.user?.id) store.setState(saved);
+  });
   const save = (state: AuthState) => {
     storage?.setItem(KEY, JSON.stringify(state));
     store.setState(state);

@@ -15,6 +15,7 @@ import {
   CloseCode,
   decodeStateVector,
   documentKinds,
+  EXPECTED_USER_PARAM,
   EXTENSION_PARAM,
   EXTENSION_VERSION,
   fromPairs,
@@ -170,6 +171,8 @@ export class DocSession {
     const params: Record<string, string> = {
       // A signed-in browser sends its session cookie; only demo and API tokens go in the URL.
       ...(this.deps.auth.token() ? { token: this.deps.auth.token() } : {}),
+      // The server refuses this socket if the browser's cookie now names someone else.
+      [EXPECTED_USER_PARAM]: this.deps.user.id,
       [EXTENSION_PARAM]: EXTENSION_VERSION,
       [SCHEMA_PARAM]: String(this.kind.schemaVersion),
     };

@@ -69,6 +69,10 @@ export class TokenRefresher implements SessionAuth {
       this.auth.refreshed(result.user, { token: result.token });
     } else {
       const result = await this.api.refreshSession();
+      if (result.user.id !== state.user?.id) {
+        // The browser's session is someone else's now (they signed in in another tab).
+        throw new ApiError(401, 'signed in as someone else in another tab');
+      }
       this.auth.refreshed(result.user, { accessExpiresAt: result.accessExpiresAt });
     }
   }

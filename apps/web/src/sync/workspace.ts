@@ -66,12 +66,10 @@ export class Workspace {
     this.user = options.user;
     this.api =
       options.api ??
-      new ApiClient(
-        () => options.auth.token(),
-        undefined,
-        '',
-        () => options.auth.refresh(),
-      );
+      new ApiClient(() => options.auth.token(), {
+        renew: () => options.auth.refresh(),
+        user: () => options.user.id,
+      });
     this.catalog = createStore<CatalogState>(() => ({
       docs: new Map(),
       loaded: false,

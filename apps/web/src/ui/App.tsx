@@ -61,7 +61,7 @@ export function App({
     setSigningInAgain(false);
     const refresher = new TokenRefresher(
       auth,
-      new ApiClient(() => auth.store.getState().token),
+      new ApiClient(() => auth.store.getState().token, { user: () => user.id }),
       online,
     );
     void (async () => {
