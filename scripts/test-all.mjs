@@ -27,11 +27,17 @@ const types = spawnSync('npx', ['turbo', 'run', 'typecheck', '--output-logs=erro
 console.log(types.status === 0 ? 'types: checked' : 'types: FAILED');
 const knip = spawnSync('npx', ['knip'], { cwd: root, stdio: 'inherit' });
 console.log(knip.status === 0 ? 'dead code: none' : 'dead code: FOUND (knip)');
-const run = spawnSync('npx', ['turbo', 'run', ...tasks, '--log-order=grouped', '--continue'], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-});
+// One suite at a time: the machine has two cores, and the timing-sensitive suites (kill -9 and
+// convergence across processes, Playwright with its own server processes) must not compete.
+const run = spawnSync(
+  'npx',
+  ['turbo', 'run', ...tasks, '--log-order=grouped', '--continue', '--concurrency=1'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+  },
+);
 
 let passed = 0;
 let failed = 0;
