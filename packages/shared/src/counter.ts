@@ -10,6 +10,7 @@ import {
   isObject,
   refuseEntry,
   valueChange,
+  combineValues,
   type CounterPatch,
   type FieldOps,
   type FieldSpec,
@@ -135,6 +136,7 @@ export const counterField: FieldOps<CounterSpec> = {
     return ENTRY_OK;
   },
   change: valueChange,
+  combine: combineValues,
   describe({ from, to }) {
     const delta = Number(to ?? 0) - Number(from ?? 0);
     return `${String(from ?? 0)} → ${String(to ?? 0)} (${delta >= 0 ? '+' : ''}${delta})`;

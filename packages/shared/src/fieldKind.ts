@@ -99,6 +99,11 @@ export interface FieldOps<S extends FieldSpec> {
   change(from: unknown, to: unknown): ChangeBody | undefined;
   /** A short, human description of a recorded change, for history and notices. */
   describe(change: ChangeBody): string;
+  /**
+   * Consecutive recorded changes of this field (oldest first) as the fewest changes that say the
+   * same: the first value → the last, or for text the net insertions and deletions (SES2).
+   */
+  combine(changes: readonly ChangeBody[]): ChangeBody[];
 }
 
 /** The change record of a value-like field (register, counter, tags): both values, when they differ. */
@@ -106,6 +111,15 @@ export function valueChange(from: unknown, to: unknown): ChangeBody | undefined 
   return JSON.stringify(from ?? null) === JSON.stringify(to ?? null)
     ? undefined
     : { from: from ?? null, to: to ?? null };
+}
+
+/** Value-like changes combine into the first `from` → the last `to`; nothing when they meet. */
+export function combineValues(changes: readonly ChangeBody[]): ChangeBody[] {
+  const first = changes[0];
+  const last = changes.at(-1);
+  if (!first || !last) return [];
+  const combined = valueChange(first.from, last.to);
+  return combined ? [combined] : [];
 }
 
 /** Is `value` a plain object (not null, not an array)? */

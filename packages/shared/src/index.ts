@@ -10,6 +10,7 @@ export * from './docName.js';
 export * from './currencies.js';
 export * from './validation.js';
 export * from './documentKind.js';
+export * from './historySessions.js';
 export * from './product.js';
 export * from './profile.js';
 export * from './kinds.js';

@@ -13,6 +13,7 @@ import {
   ENTRY_OK,
   refuseEntry,
   valueChange,
+  combineValues,
   type FieldOps,
   type FieldSpec,
   type RegisterValue,
@@ -212,6 +213,7 @@ export const registerField: FieldOps<RegisterSpec> = {
     return ENTRY_OK;
   },
   change: valueChange,
+  combine: combineValues,
   describe({ from, to }) {
     return `${JSON.stringify(from ?? null)} → ${JSON.stringify(to ?? null)}`;
   },

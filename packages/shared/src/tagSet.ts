@@ -18,6 +18,7 @@ import {
   isObject,
   refuseEntry,
   valueChange,
+  combineValues,
   type FieldOps,
   type FieldSpec,
   type SetPatch,
@@ -138,6 +139,7 @@ export const setField: FieldOps<SetSpec> = {
     return ENTRY_OK;
   },
   change: valueChange,
+  combine: combineValues,
   describe({ from, to }) {
     const patch = setDiff(from, to);
     if (!patch) return 'unchanged';

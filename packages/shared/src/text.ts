@@ -5,6 +5,7 @@
  * patch.
  */
 import type * as Y from 'yjs';
+import type { ChangeBody } from './apiTypes.js';
 import { refuseEntry, type FieldOps, type FieldSpec } from './fieldKind.js';
 import { validateWith } from './validation.js';
 
@@ -93,15 +94,57 @@ export const textField: FieldOps<TextSpec> = {
       to: edit.insert,
     };
   },
-  describe({ from, to, at }) {
-    // Entries logged before splices were recorded hold the whole text before and after.
-    const edit =
-      at === undefined
-        ? minimalEdit(String(from ?? ''), String(to ?? ''))
-        : { insert: String(to ?? ''), deleteCount: String(from ?? '').length };
+  describe(change) {
+    const { insert, deleted } = spliceOf(change);
     const parts = [];
-    if (edit.insert.length > 0) parts.push(`+${edit.insert.length}`);
-    if (edit.deleteCount > 0) parts.push(`−${edit.deleteCount}`);
-    return parts.length > 0 ? `${parts.join(' ')} characters` : 'unchanged';
+    if (insert.length > 0) parts.push(`+${[...insert].length}`);
+    if (deleted.length > 0) parts.push(`−${[...deleted].length}`);
+    if (parts.length === 0) return 'unchanged';
+    const quoted =
+      deleted && insert ? `${quote(deleted)} → ${quote(insert)}` : quote(insert || deleted);
+    return `${parts.join(' ')} characters: ${quoted}`;
+  },
+  combine(changes) {
+    // Typing and deleting within a run of one's own typing is one net change (SES2); an edit
+    // elsewhere starts another.
+    const net: { at: number; from: string; to: string }[] = [];
+    for (const change of changes) {
+      const { at, deleted, insert } = spliceOf(change);
+      const last = net.at(-1);
+      const end = last ? last.at + last.to.length : -1;
+      if (last && at >= last.at && at + deleted.length <= end) {
+        const offset = at - last.at;
+        last.to = last.to.slice(0, offset) + insert + last.to.slice(offset + deleted.length);
+      } else if (last && at === end) {
+        last.from += deleted;
+        last.to += insert;
+      } else if (last && at + deleted.length === last.at) {
+        last.at = at;
+        last.from = deleted + last.from;
+        last.to = insert + last.to;
+      } else {
+        net.push({ at, from: deleted, to: insert });
+      }
+    }
+    return net.filter((n) => n.from !== n.to);
   },
 };
+
+/** A recorded text change as a splice; entries logged before splices hold both whole texts. */
+function spliceOf({ from, to, at }: ChangeBody): { at: number; deleted: string; insert: string } {
+  if (at !== undefined) return { at, deleted: String(from ?? ''), insert: String(to ?? '') };
+  const before = String(from ?? '');
+  const edit = minimalEdit(before, String(to ?? ''));
+  return {
+    at: edit.index,
+    deleted: before.slice(edit.index, edit.index + edit.deleteCount),
+    insert: edit.insert,
+  };
+}
+
+const SNIPPET = 60;
+
+function quote(text: string): string {
+  const chars = [...text];
+  return `“${chars.length > SNIPPET ? `${chars.slice(0, SNIPPET).join('')}…` : text}”`;
+}

@@ -144,14 +144,17 @@ describe('collaborative text', () => {
     const at = change.at!;
     const from = String(change.from);
     expect(before.slice(0, at) + String(change.to) + before.slice(at + from.length)).toBe(after);
-    expect(describeChange(productKind, change)).toBe('+6 characters');
+    expect(describeChange(productKind, change)).toBe('+6 characters: “oiled ”');
     expect(fieldChange(productKind, 'description', after, after)).toBeUndefined();
     const deletion = fieldChange(productKind, 'description', 'solid oak', 'oak')!;
     expect(deletion).toEqual({ field: 'description', at: 0, from: 'solid ', to: '' });
-    expect(describeChange(productKind, deletion)).toBe('−6 characters');
+    expect(describeChange(productKind, deletion)).toBe('−6 characters: “solid ”');
+    expect(
+      describeChange(productKind, { field: 'description', at: 0, from: 'oak', to: 'elm' }),
+    ).toBe('+3 −3 characters: “oak” → “elm”');
     // Entries logged before splices hold the whole texts.
     expect(describeChange(productKind, { field: 'description', from: 'ab', to: 'abc' })).toBe(
-      '+1 characters',
+      '+1 characters: “c”',
     );
   });
 
