@@ -5,12 +5,13 @@
 import type { FieldIssue } from './validation.js';
 
 /** Why a log entry was written. */
-export type EntryKind = 'edit' | 'compensation' | 'restore' | 'patch' | 'migration';
+export type EntryKind = 'edit' | 'compensation' | 'restore' | 'revert' | 'patch' | 'migration';
 
 export const ENTRY_KINDS: readonly EntryKind[] = [
   'edit',
   'compensation',
   'restore',
+  'revert',
   'patch',
   'migration',
 ];

@@ -11,6 +11,7 @@ import {
   refuseEntry,
   valueChange,
   combineValues,
+  compareValues,
   type CounterPatch,
   type FieldOps,
   type FieldSpec,
@@ -137,6 +138,11 @@ export const counterField: FieldOps<CounterSpec> = {
   },
   change: valueChange,
   combine: combineValues,
+  // Undo this change's own difference, keeping everyone else's since (REV1).
+  revert(spec, change) {
+    return this.patchTo(spec, change.to, change.from);
+  },
+  compare: compareValues,
   describe({ from, to }) {
     const delta = Number(to ?? 0) - Number(from ?? 0);
     return `${String(from ?? 0)} → ${String(to ?? 0)} (${delta >= 0 ? '+' : ''}${delta})`;

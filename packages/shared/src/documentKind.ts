@@ -14,7 +14,14 @@ import * as Y from 'yjs';
 import type { z } from 'zod';
 import type { FieldChange } from './apiTypes.js';
 import type { DocumentKindName } from './docName.js';
-import { valueChange, type EditContext, type FieldSpec, type PatchValue } from './fieldKind.js';
+import {
+  RevertError,
+  valueChange,
+  type EditContext,
+  type FieldDiff,
+  type FieldSpec,
+  type PatchValue,
+} from './fieldKind.js';
 import { fieldTypeName, opsOf } from './fields.js';
 import type { Hlc } from './hlc.js';
 import { Origin, type TxOrigin } from './origins.js';
@@ -253,6 +260,32 @@ export function patchToReach(
     if (value !== undefined) patch[field] = value;
   }
   return patch;
+}
+
+/** The patch that undoes a recorded change of one field, as an edit of the document now (REV1). */
+export function revertChange(
+  kind: DocumentKind<object>,
+  change: FieldChange,
+  current: Record<string, unknown>,
+): Patch | RevertError {
+  const spec = kind.fields[change.field];
+  if (!spec) return new RevertError(`${kind.kind} has no field "${change.field}"`);
+  const value = opsOf(spec).revert(spec, change, current[change.field]);
+  if (value instanceof RevertError) return value;
+  return value === undefined ? {} : ({ [change.field]: value } as Patch);
+}
+
+/** Two versions of a document, field by field, only the fields that differ (CMP1). */
+export function compareDocuments(
+  kind: DocumentKind<object>,
+  from: Record<string, unknown>,
+  to: Record<string, unknown>,
+): { readonly field: string; readonly diff: FieldDiff }[] {
+  return Object.entries(kind.fields).flatMap(([field, spec]) =>
+    valueChange(from[field], to[field])
+      ? [{ field, diff: opsOf(spec).compare(from[field], to[field]) }]
+      : [],
+  );
 }
 
 /** What the audit trail records of `field` going from `from` to `to`; undefined when equal. */

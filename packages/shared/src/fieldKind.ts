@@ -104,6 +104,39 @@ export interface FieldOps<S extends FieldSpec> {
    * same: the first value → the last, or for text the net insertions and deletions (SES2).
    */
   combine(changes: readonly ChangeBody[]): ChangeBody[];
+  /** How two values of this field differ, for comparing versions side by side (CMP1). */
+  compare(from: unknown, to: unknown): FieldDiff;
+  /**
+   * The patch that undoes a recorded change as a new edit of the field as it is now (REV1):
+   * undefined when there is nothing to undo; an error when it cannot be undone automatically.
+   */
+  revert(spec: S, change: ChangeBody, current: unknown): PatchValue | undefined | RevertError;
+}
+
+/** A recorded change that cannot be undone on the field as it is now. */
+export class RevertError {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * Two versions of one field, side by side: values before/after (registers, counters), tags added
+ * and removed, or text as runs of kept, inserted and deleted words.
+ */
+export type FieldDiff =
+  | { readonly type: 'value'; readonly from: unknown; readonly to: unknown }
+  | { readonly type: 'set'; readonly added: readonly string[]; readonly removed: readonly string[] }
+  | {
+      readonly type: 'text';
+      readonly parts: readonly {
+        readonly value: string;
+        readonly added?: true;
+        readonly removed?: true;
+      }[];
+    };
+
+/** Values compare as before and after. */
+export function compareValues(from: unknown, to: unknown): FieldDiff {
+  return { type: 'value', from: from ?? null, to: to ?? null };
 }
 
 /** The change record of a value-like field (register, counter, tags): both values, when they differ. */

@@ -2,7 +2,7 @@
  * Editing sessions (SPEC SES1–SES3): the log as people think of it. Consecutive entries by one
  * person on one document, without a pause longer than `pauseMs`, are one session; each field
  * changed in it is shown once, first value → last value (text: its net insertions and deletions).
- * A compensation joins the session it corrected; restores and migrations stand alone; HTTP writes
+ * A compensation joins the session it corrected; restores, reverts and migrations stand alone; HTTP writes
  * (patches) group only with patches. Pure: the server pages sessions with it and the app shows them.
  */
 import type { ChangeBody, EntryKind, FieldChange } from './apiTypes.js';
@@ -26,7 +26,7 @@ export interface SessionEntry {
 export interface HistorySession {
   /** Whose session: the person; for a compensation on its own, the server. */
   readonly user: string;
-  /** `edit` (sync), `patch` (HTTP), `restore`, `migration`, or `compensation` on its own. */
+  /** `edit` (sync), `patch` (HTTP), `restore`, `revert`, `migration`, or `compensation` alone. */
   readonly kind: EntryKind;
   readonly start: number;
   readonly end: number;
@@ -96,8 +96,8 @@ export function groupSessions(
       list.push(body);
       open.byField.set(field, list);
     }
-    // Restores and migrations stand alone.
-    if (entry.kind === 'restore' || entry.kind === 'migration') close();
+    // Restores, reverts and migrations stand alone.
+    if (entry.kind === 'restore' || entry.kind === 'revert' || entry.kind === 'migration') close();
   }
   close();
   return sessions;

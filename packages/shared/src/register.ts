@@ -14,6 +14,7 @@ import {
   refuseEntry,
   valueChange,
   combineValues,
+  compareValues,
   type FieldOps,
   type FieldSpec,
   type RegisterValue,
@@ -214,6 +215,10 @@ export const registerField: FieldOps<RegisterSpec> = {
   },
   change: valueChange,
   combine: combineValues,
+  compare: compareValues,
+  revert(spec, change, current) {
+    return this.patchTo(spec, current, change.from);
+  },
   describe({ from, to }) {
     return `${JSON.stringify(from ?? null)} → ${JSON.stringify(to ?? null)}`;
   },

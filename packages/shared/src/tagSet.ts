@@ -140,6 +140,19 @@ export const setField: FieldOps<SetSpec> = {
   },
   change: valueChange,
   combine: combineValues,
+  // Undo this change's own difference, keeping everyone else's since (REV1).
+  revert(spec, change) {
+    return this.patchTo(spec, change.to, change.from);
+  },
+  compare(from, to) {
+    const before = new Set(Array.isArray(from) ? (from as string[]) : []);
+    const after = new Set(Array.isArray(to) ? (to as string[]) : []);
+    return {
+      type: 'set',
+      added: [...after].filter((t) => !before.has(t)).sort(),
+      removed: [...before].filter((t) => !after.has(t)).sort(),
+    };
+  },
   describe({ from, to }) {
     const patch = setDiff(from, to);
     if (!patch) return 'unchanged';

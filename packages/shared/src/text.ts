@@ -5,8 +5,9 @@
  * patch.
  */
 import type * as Y from 'yjs';
+import { diffWordsWithSpace } from 'diff';
 import type { ChangeBody } from './apiTypes.js';
-import { refuseEntry, type FieldOps, type FieldSpec } from './fieldKind.js';
+import { RevertError, refuseEntry, type FieldOps, type FieldSpec } from './fieldKind.js';
 import { validateWith } from './validation.js';
 
 export interface TextEdit {
@@ -127,6 +128,26 @@ export const textField: FieldOps<TextSpec> = {
       }
     }
     return net.filter((n) => n.from !== n.to);
+  },
+  revert(_spec, change, current) {
+    const text = String(current ?? '');
+    const { at, deleted, insert } = spliceOf(change);
+    // Where the inserted text is now: where it was put, else its only occurrence.
+    let where = text.slice(at, at + insert.length) === insert ? at : -1;
+    if (where < 0 && insert.length > 0 && text.indexOf(insert) === text.lastIndexOf(insert))
+      where = text.indexOf(insert);
+    if (where < 0)
+      return new RevertError('the text was changed around this edit since: edit it by hand');
+    const next = text.slice(0, where) + deleted + text.slice(where + insert.length);
+    return next === text ? undefined : next;
+  },
+  compare(from, to) {
+    const parts = diffWordsWithSpace(String(from ?? ''), String(to ?? '')).map((p) => ({
+      value: p.value,
+      ...(p.added ? { added: true as const } : {}),
+      ...(p.removed ? { removed: true as const } : {}),
+    }));
+    return { type: 'text', parts };
   },
 };
 

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const srcDir = join(import.meta.dirname, '..', 'src');
-const allowed = new Set(['yjs', 'lib0/encoding', 'lib0/decoding', 'zod']);
+const allowed = new Set(['yjs', 'lib0/encoding', 'lib0/decoding', 'zod', 'diff']);
 
 describe('purity of @concord/shared', () => {
-  it('PURE1: src imports only yjs, lib0, zod and its own modules; no DOM, network or process globals', () => {
+  it('PURE1: src imports only yjs, lib0, zod, diff and its own modules; no DOM, network or process globals', () => {
     const files = readdirSync(srcDir).filter((f) => f.endsWith('.ts'));
     expect(files.length).toBeGreaterThan(5);
     for (const file of files) {

@@ -25,7 +25,7 @@ export async function serverEdit(
   kind: DocumentKind<object>,
   id: string,
   ifMatch: number | undefined,
-  entryKind: 'patch' | 'restore',
+  entryKind: 'patch' | 'restore' | 'revert',
   makePatch: (live: LiveDoc) => Promise<Patch>,
 ): Promise<StoredResponse> {
   return hub.with(name, async (live) => {

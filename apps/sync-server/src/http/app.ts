@@ -20,6 +20,7 @@ import { authRoutes } from './routes/auth.js';
 import { docRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { revertRoutes } from './routes/revert.js';
 import { syncRoutes } from './routes/sync.js';
 import { userRoutes } from './routes/users.js';
 import { registerStatic } from './staticFiles.js';
@@ -116,6 +117,7 @@ export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<F
   userRoutes(app, ctx);
   docRoutes(app, ctx);
   historyRoutes(app, ctx);
+  revertRoutes(app, ctx);
   syncRoutes(app, ctx);
   const files = await registerStatic(app, options.webDist);
   wsRoute(app, {

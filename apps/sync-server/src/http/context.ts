@@ -13,6 +13,7 @@ import type { Tokens, User } from '../auth/tokens.js';
 import { ACCESS_COOKIE } from './sessionCookies.js';
 import type { DocHub } from '../docs/docHub.js';
 import type { Metrics } from '../metrics.js';
+import type { StoredResponse } from '../store/eventStore.js';
 
 /** Scale-out read cache for GET /api/docs/<doc> (scale/readCache.ts). */
 export interface DocReadCache {
@@ -109,6 +110,22 @@ export function sendJson(
       ...headers,
     })
     .send(JSON.stringify(body));
+}
+
+/** Sends a stored (possibly idempotently replayed) response. */
+export function sendStored(
+  reply: FastifyReply,
+  result: { response: StoredResponse; replayed: boolean },
+): FastifyReply {
+  return reply
+    .code(result.response.status)
+    .headers({
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...result.response.headers,
+      ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}),
+    })
+    .send(result.response.body);
 }
 
 /** `"12"` → 12; also W/ weak tags and bare numbers; NaN when malformed, undefined when absent. */

@@ -187,7 +187,14 @@ export class RedisFanOut implements FanOut {
   }
 }
 
-const KINDS: readonly string[] = ['edit', 'compensation', 'restore', 'patch'] satisfies EntryKind[];
+const KINDS: readonly string[] = [
+  'edit',
+  'compensation',
+  'restore',
+  'revert',
+  'patch',
+  'migration',
+] satisfies EntryKind[];
 function isEntryKind(kind: string | undefined): kind is EntryKind {
   return kind !== undefined && KINDS.includes(kind);
 }

@@ -2,6 +2,7 @@
 import {
   EXPECTED_USER_HEADER,
   type HistoryPage,
+  type HistorySession,
   type Role,
   type SessionUser,
 } from '@concord/shared';
@@ -33,6 +34,13 @@ export interface AuthConfig {
   readonly setupRequired: boolean;
   readonly sso: string | null;
   readonly password: { readonly min: number; readonly max: number };
+}
+
+export interface SessionsPage {
+  readonly doc: string;
+  readonly version: number;
+  readonly sessions: readonly (HistorySession & { readonly continues?: boolean })[];
+  readonly next: number | null;
 }
 
 export interface UserEntry {
@@ -214,6 +222,29 @@ export class ApiClient {
   history(doc: string, before?: number): Promise<HistoryPage> {
     const query = before ? `?before=${before}` : '';
     return this.request('GET', `/api/docs/${encodeURIComponent(doc)}/history${query}`);
+  }
+
+  /** Editing sessions, newest first (`before`: the previous page's `next`), optionally filtered. */
+  sessions(
+    doc: string,
+    query: { before?: number; field?: string; user?: string; limit?: number } = {},
+  ): Promise<SessionsPage> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(query))
+      if (v !== undefined && v !== '') q.set(k, String(v));
+    const qs = q.toString();
+    return this.request(
+      'GET',
+      `/api/docs/${encodeURIComponent(doc)}/sessions${qs ? `?${qs}` : ''}`,
+    );
+  }
+
+  /** The entries with `after` < seq < `before`, newest first (a session's own changes). */
+  historyBetween(doc: string, after: number, before: number): Promise<HistoryPage> {
+    return this.request(
+      'GET',
+      `/api/docs/${encodeURIComponent(doc)}/history?after=${after}&before=${before}&limit=500`,
+    );
   }
 
   docAt(doc: string, version: number): Promise<Record<string, unknown>> {

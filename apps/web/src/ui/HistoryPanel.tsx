@@ -1,11 +1,46 @@
-import { useCallback, useEffect, useState } from 'react';
-import { describeChange, type HistoryEntry } from '@concord/shared';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import {
+  describeChange,
+  type FieldChange,
+  type HistoryEntry,
+  type HistorySession,
+} from '@concord/shared';
 import type { DocSession } from '../sync/docSession';
+import { CompareView } from './CompareView';
 import type { Workspace } from '../sync/workspace';
 import { FIELD_LABELS, formatFieldValue } from './format';
 import { useVanilla, useReadOnly } from './hooks';
 
-/** The server's audit trail of this document: view any version, restore it as a new edit. */
+type Session = HistorySession & { readonly continues?: boolean };
+
+const KIND_BADGE: Partial<Record<HistorySession['kind'], string>> = {
+  patch: 'API',
+  restore: 'restore',
+  migration: 'migration',
+  compensation: 'correction',
+};
+
+function timeRange(start: number, end: number): string {
+  const a = new Date(start);
+  const b = new Date(end);
+  const day = a.toLocaleDateString();
+  const t = (d: Date) => d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return start === end || t(a) === t(b) ? `${day} ${t(a)}` : `${day} ${t(a)}–${t(b)}`;
+}
+
+/** "Description, Price, Tags +2": the fields a session changed, the first three by name. */
+function fieldSummary(changes: readonly FieldChange[]): string {
+  const fields = [...new Set(changes.map((c) => FIELD_LABELS[c.field] ?? c.field))];
+  return fields.length <= 3
+    ? fields.join(', ')
+    : `${fields.slice(0, 3).join(', ')} +${fields.length - 3}`;
+}
+
+/**
+ * The server's history of this document as editing sessions, newest first (SES1–SES3): who
+ * changed what, when, each field's first → last value; expand a session to see its single
+ * changes; view any version and restore it as a new edit. Older sessions load on scroll.
+ */
 export function HistoryPanel({
   session,
   workspace,
@@ -13,30 +48,85 @@ export function HistoryPanel({
   session: DocSession;
   workspace: Workspace;
 }) {
-  const [entries, setEntries] = useState<readonly HistoryEntry[]>();
+  const [sessions, setSessions] = useState<readonly Session[]>();
+  const [next, setNext] = useState<number | null>(null);
+  const [field, setField] = useState('');
+  const [person, setPerson] = useState('');
   const [error, setError] = useState<string>();
   const [viewing, setViewing] = useState<{ seq: number; doc: Record<string, unknown> }>();
   const [notice, setNotice] = useState<string>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  /** Versions picked for comparison (at most two), and the comparison shown. */
+  const [picked, setPicked] = useState<readonly number[]>([]);
+  const [comparing, setComparing] = useState<{
+    from: { seq: number; doc: Record<string, unknown> };
+    to: { seq: number; doc: Record<string, unknown> };
+  }>();
   const version = useVanilla(session.store, (s) => s.version);
   const canRestore = !useReadOnly(session);
+  const sentinel = useRef<HTMLLIElement>(null);
 
-  const load = useCallback(async () => {
-    try {
-      const res = await workspace.api.history(session.name);
-      setEntries(res.entries); // newest first, as the server pages them
-      setError(undefined);
-    } catch (e) {
+  const describe = useCallback(
+    (c: FieldChange) =>
+      session.kind.fields[c.field]?.kind === 'register'
+        ? `${formatFieldValue(c.field, c.from)} → ${formatFieldValue(c.field, c.to)}`
+        : describeChange(session.kind, c),
+    [session],
+  );
+
+  const failed = useCallback(
+    (e: unknown) =>
       setError(
         workspace.online.isOnline()
           ? `Could not load the history: ${e instanceof Error ? e.message : String(e)}`
           : 'History comes from the server: it is available when you are online.',
-      );
+      ),
+    [workspace],
+  );
+
+  const load = useCallback(async () => {
+    try {
+      const page = await workspace.api.sessions(session.name, { field, user: person });
+      setSessions(page.sessions);
+      setNext(page.next);
+      setError(undefined);
+    } catch (e) {
+      failed(e);
     }
-  }, [workspace, session]);
+  }, [workspace, session, field, person, failed]);
+
+  const loadMore = useCallback(async () => {
+    if (next === null || loadingMore) return;
+    setLoadingMore(true);
+    try {
+      const page = await workspace.api.sessions(session.name, {
+        before: next,
+        field,
+        user: person,
+      });
+      setSessions((s) => [...(s ?? []), ...page.sessions]);
+      setNext(page.next);
+    } catch (e) {
+      failed(e);
+    } finally {
+      setLoadingMore(false);
+    }
+  }, [workspace, session, next, field, person, loadingMore, failed]);
 
   useEffect(() => {
     void load();
   }, [load, version]);
+
+  // Older sessions load when the end of the list scrolls into view.
+  useEffect(() => {
+    const end = sentinel.current;
+    if (!end || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((seen) => {
+      if (seen.some((e) => e.isIntersecting)) void loadMore();
+    });
+    observer.observe(end);
+    return () => observer.disconnect();
+  }, [loadMore, sessions]);
 
   async function view(seq: number) {
     try {
@@ -57,11 +147,78 @@ export function HistoryPanel({
     }
   }
 
+  function pick(seq: number, on: boolean) {
+    setPicked((p) =>
+      on ? [...p.filter((q) => q !== seq), seq].slice(-2) : p.filter((q) => q !== seq),
+    );
+  }
+
+  async function compare() {
+    const [a, b] = [...picked].sort((x, y) => x - y);
+    if (a === undefined || b === undefined) return;
+    try {
+      const [from, to] = await Promise.all([
+        workspace.api.docAt(session.name, a),
+        workspace.api.docAt(session.name, b),
+      ]);
+      setComparing({ from: { seq: a, doc: from }, to: { seq: b, doc: to } });
+    } catch (e) {
+      setError(`Could not compare: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  const people = [...new Set((sessions ?? []).map((s) => s.user))];
+
   return (
     <aside className="card history" aria-labelledby="history-title">
       <h2 id="history-title">History</h2>
+      <div className="history-filters">
+        <label>
+          Field{' '}
+          <select
+            value={field}
+            onChange={(e) => setField(e.target.value)}
+            aria-label="Filter by field"
+          >
+            <option value="">All fields</option>
+            {Object.keys(session.kind.fields).map((f) => (
+              <option key={f} value={f}>
+                {FIELD_LABELS[f] ?? f}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Person{' '}
+          <select
+            value={person}
+            onChange={(e) => setPerson(e.target.value)}
+            aria-label="Filter by person"
+          >
+            <option value="">Everyone</option>
+            {[...new Set([...people, ...(person ? [person] : [])])].map((u) => (
+              <option key={u} value={u}>
+                {workspace.displayName(u)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
       {error && <p className="error small">{error}</p>}
       {notice && <p className="ok small">{notice}</p>}
+      {picked.length === 2 && (
+        <button type="button" className="primary" onClick={() => void compare()}>
+          Compare versions {Math.min(...picked)} and {Math.max(...picked)}
+        </button>
+      )}
+      {comparing && (
+        <CompareView
+          kind={session.kind}
+          from={comparing.from}
+          to={comparing.to}
+          onClose={() => setComparing(undefined)}
+        />
+      )}
       {viewing && (
         <section className="version" aria-label={`Version ${viewing.seq}`}>
           <h3>Version {viewing.seq}</h3>
@@ -87,37 +244,124 @@ export function HistoryPanel({
           </div>
         </section>
       )}
-      {!entries ? (
+      {!sessions ? (
         !error && <p className="muted small">Loading…</p>
-      ) : entries.length === 0 ? (
+      ) : sessions.length === 0 ? (
         <p className="muted small">No saved changes yet.</p>
       ) : (
-        <ol className="history-list" aria-label="Changes">
+        <ol className="history-list" aria-label="Editing sessions">
+          {sessions.map((s) => (
+            <SessionItem
+              key={`${s.firstSeq}-${s.lastSeq}`}
+              s={s}
+              name={workspace.displayName(s.user)}
+              describe={describe}
+              onView={(seq) => void view(seq)}
+              loadEntries={() =>
+                workspace.api.historyBetween(session.name, s.firstSeq - 1, s.lastSeq + 1)
+              }
+              displayName={(u) => workspace.displayName(u)}
+              picked={picked.includes(s.lastSeq)}
+              onPick={(on) => pick(s.lastSeq, on)}
+            />
+          ))}
+          <li ref={sentinel} className="history-end muted small">
+            {next !== null ? (
+              <button type="button" onClick={() => void loadMore()} disabled={loadingMore}>
+                {loadingMore ? 'Loading…' : 'Load older changes'}
+              </button>
+            ) : (
+              'The beginning of this document.'
+            )}
+          </li>
+        </ol>
+      )}
+    </aside>
+  );
+}
+
+function SessionItem({
+  s,
+  name,
+  describe,
+  onView,
+  loadEntries,
+  displayName,
+  picked,
+  onPick,
+}: {
+  s: Session;
+  name: string;
+  describe: (c: FieldChange) => string;
+  onView: (seq: number) => void;
+  loadEntries: () => Promise<{ entries: readonly HistoryEntry[] }>;
+  displayName: (user: string) => string;
+  picked: boolean;
+  onPick: (on: boolean) => void;
+}) {
+  const [entries, setEntries] = useState<readonly HistoryEntry[]>();
+  const [open, setOpen] = useState(false);
+  async function toggle() {
+    if (!open && !entries) setEntries((await loadEntries()).entries);
+    setOpen(!open);
+  }
+  const badge = KIND_BADGE[s.kind];
+  return (
+    <li
+      className={`history-entry kind-${s.kind}`}
+      aria-label={`${name} ${timeRange(s.start, s.end)}`}
+    >
+      <div className="history-meta">
+        <strong>{name}</strong> · {timeRange(s.start, s.end)}
+        {s.changes.length > 0 && <> · {fieldSummary(s.changes)}</>}
+        {badge && <span className="badge">{badge}</span>}
+      </div>
+      {s.compensations.length > 0 && (
+        <div className="small muted">Corrected by the server: {s.compensations.join('; ')}</div>
+      )}
+      <div className="changes">
+        {s.changes.map((c, i) => (
+          <div key={i}>
+            {FIELD_LABELS[c.field] ?? c.field}: {describe(c)}
+          </div>
+        ))}
+      </div>
+      <div className="row">
+        <button type="button" onClick={() => onView(s.lastSeq)}>
+          View version {s.lastSeq}
+        </button>
+        <label className="small">
+          <input type="checkbox" checked={picked} onChange={(e) => onPick(e.target.checked)} />{' '}
+          Compare version {s.lastSeq}
+        </label>
+        {s.count > 1 && (
+          <button type="button" aria-expanded={open} onClick={() => void toggle()}>
+            {open ? 'Hide changes' : `Show ${s.count} changes`}
+          </button>
+        )}
+      </div>
+      {open && entries && (
+        <ol className="history-sublist" aria-label={`Changes of ${name}`}>
           {entries.map((e) => (
             <li key={e.seq} className={`history-entry kind-${e.kind}`}>
-              <div className="history-meta">
-                <strong>#{e.seq}</strong> {workspace.displayName(e.user)} ·{' '}
-                {new Date(e.ts).toLocaleString()}
+              <div className="history-meta small">
+                #{e.seq} {displayName(e.user)} · {new Date(e.ts).toLocaleTimeString()}
                 {e.kind !== 'edit' && <span className="badge">{e.kind}</span>}
               </div>
-              {e.reason && <div className="small muted">Reason: {e.reason}</div>}
               <div className="changes">
                 {e.changes.map((c, i) => (
                   <div key={i}>
-                    {FIELD_LABELS[c.field] ?? c.field}:{' '}
-                    {session.kind.fields[c.field]?.kind === 'register'
-                      ? `${formatFieldValue(c.field, c.from)} → ${formatFieldValue(c.field, c.to)}`
-                      : describeChange(session.kind, c)}
+                    {FIELD_LABELS[c.field] ?? c.field}: {describe(c)}
                   </div>
                 ))}
               </div>
-              <button type="button" onClick={() => void view(e.seq)}>
+              <button type="button" onClick={() => onView(e.seq)}>
                 View version {e.seq}
               </button>
             </li>
           ))}
         </ol>
       )}
-    </aside>
+    </li>
   );
 }

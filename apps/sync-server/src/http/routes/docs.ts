@@ -14,13 +14,13 @@ import {
   type DocumentKind,
 } from '@concord/shared';
 import { canRead, canWrite, writeRefusal } from '@concord/shared';
-import type { StoredResponse } from '../../store/eventStore.js';
 import {
   HttpError,
   authenticate,
   docNameOf,
   parseEtag,
   sendJson,
+  sendStored,
   userOf,
   type HttpContext,
 } from '../context.js';
@@ -87,20 +87,6 @@ export function docRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
   );
 
-  const respond = (
-    reply: Parameters<typeof sendJson>[0],
-    result: { response: StoredResponse; replayed: boolean },
-  ) =>
-    reply
-      .code(result.response.status)
-      .headers({
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store',
-        ...result.response.headers,
-        ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}),
-      })
-      .send(result.response.body);
-
   r.patch(
     '/api/docs/:name',
     { preValidation: auth, schema: { params: docParams } },
@@ -125,7 +111,7 @@ export function docRoutes(app: FastifyInstance, ctx: HttpContext): void {
           async () => checked.value,
         ),
       );
-      return respond(reply, result);
+      return sendStored(reply, result);
     },
   );
 
@@ -153,7 +139,7 @@ export function docRoutes(app: FastifyInstance, ctx: HttpContext): void {
           return patchToReach(kind, live.json(), json);
         }),
       );
-      return respond(reply, result);
+      return sendStored(reply, result);
     },
   );
 }
