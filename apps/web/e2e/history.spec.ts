@@ -74,3 +74,63 @@ test('history as sessions: a typed paragraph is one session; two people alternat
   await expect(items).toHaveCount(1);
   await expect(items.first()).toContainText('Price: 0.00 → 80.00');
 });
+
+test('revert one field’s change: the other person receives it; a field changed since asks first; compare two versions', async ({
+  browser,
+}) => {
+  const pia = await signIn(browser, 'Rhea');
+  const quin = await signIn(browser, 'Sven');
+  const id = await createProduct(pia.page, 'Oak table');
+  await pia.page.getByLabel('Price').fill('100.00');
+  await pia.page.getByLabel('Description').fill('Solid oak');
+  await expect(status(pia.page)).toHaveText('All changes saved');
+  await openProduct(quin.page, id);
+  await quin.page.getByLabel('Price').fill('120.00');
+  await quin.page.getByLabel('Name').fill('Oak dining table');
+  await quin.page.getByLabel('Description').fill('Solid oak seats six');
+  await expect(status(quin.page)).toHaveText('All changes saved');
+
+  await pia.page.getByRole('button', { name: 'History' }).click();
+  const items = pia.page
+    .getByRole('list', { name: 'Editing sessions' })
+    .locator(':scope > li.history-entry');
+  await expect(items).toHaveCount(2);
+  const svens = items.filter({ hasText: 'demo-sven' });
+  await expect(svens).toContainText('Price: 100.00 → 120.00');
+
+  // Compare the two versions side by side.
+  await items
+    .nth(1)
+    .getByLabel(/Compare version/)
+    .check();
+  await items
+    .nth(0)
+    .getByLabel(/Compare version/)
+    .check();
+  await pia.page.getByRole('button', { name: /Compare versions \d+ and \d+/ }).click();
+  const comparison = pia.page.getByRole('region', { name: /Compare version \d+ with \d+/ });
+  await expect(comparison.getByRole('row', { name: 'Price' })).toContainText('100.00');
+  await expect(comparison.getByRole('row', { name: 'Price' })).toContainText('120.00');
+  await expect(comparison.getByRole('row', { name: 'Name' })).toContainText('Oak table');
+  await expect(comparison.getByRole('row', { name: 'Name' })).toContainText('Oak dining table');
+  await expect(comparison.getByRole('row', { name: 'Description' }).locator('ins')).toContainText(
+    'seats six',
+  );
+  await comparison.getByRole('button', { name: 'Close comparison' }).click();
+
+  // Revert Sven's price only: his name stays, and he receives the revert.
+  await svens.getByRole('button', { name: 'Revert Price' }).click();
+  await expect(pia.page.getByLabel('Price')).toHaveValue('100.00');
+  await expect(quin.page.getByLabel('Price')).toHaveValue('100.00');
+  await expect(quin.page.getByLabel('Name')).toHaveValue('Oak dining table');
+
+  // Rhea's own price change: the price changed since, so the app asks before overwriting.
+  const rheas = items.filter({ hasText: 'demo-rhea' }).last();
+  await rheas.getByRole('button', { name: 'Revert Price' }).click();
+  const confirm = pia.page.getByRole('alertdialog', { name: 'Confirm revert' });
+  await expect(confirm).toContainText('Price changed since: it is now 100.00');
+  await confirm.getByRole('button', { name: 'Revert anyway' }).click();
+  await expect(pia.page.getByLabel('Price')).toHaveValue('0.00');
+  await expect(quin.page.getByLabel('Price')).toHaveValue('0.00');
+  await expect(items.first()).toContainText('revert');
+});

@@ -12,6 +12,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The error answer's body (`{error, code?, …}`). */
+    readonly body: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -134,7 +136,11 @@ export class ApiClient {
         typeof data === 'object' && data !== null && 'error' in data
           ? String((data as { error: unknown }).error)
           : `${method} ${path} failed with ${res.status}`;
-      throw new ApiError(res.status, message);
+      throw new ApiError(
+        res.status,
+        message,
+        typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {},
+      );
     }
     return data as T;
   }
@@ -249,6 +255,14 @@ export class ApiClient {
 
   docAt(doc: string, version: number): Promise<Record<string, unknown>> {
     return this.request('GET', `/api/docs/${encodeURIComponent(doc)}?at=${version}`);
+  }
+
+  /** Undo one field's change in `fromSeq`..`seq` as a new edit (409 `changed_since` unless forced). */
+  revert(
+    doc: string,
+    change: { seq: number; field: string; fromSeq?: number; force?: boolean },
+  ): Promise<unknown> {
+    return this.request('POST', `/api/docs/${encodeURIComponent(doc)}/revert`, change);
   }
 
   restore(doc: string, version: number): Promise<unknown> {

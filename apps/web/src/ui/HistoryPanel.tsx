@@ -5,6 +5,7 @@ import {
   type HistoryEntry,
   type HistorySession,
 } from '@concord/shared';
+import { ApiError } from '../api/client';
 import type { DocSession } from '../sync/docSession';
 import { CompareView } from './CompareView';
 import type { Workspace } from '../sync/workspace';
@@ -13,9 +14,16 @@ import { useVanilla, useReadOnly } from './hooks';
 
 type Session = HistorySession & { readonly continues?: boolean };
 
+interface RevertRequest {
+  readonly seq: number;
+  readonly field: string;
+  readonly fromSeq?: number;
+}
+
 const KIND_BADGE: Partial<Record<HistorySession['kind'], string>> = {
   patch: 'API',
   restore: 'restore',
+  revert: 'revert',
   migration: 'migration',
   compensation: 'correction',
 };
@@ -58,6 +66,12 @@ export function HistoryPanel({
   const [loadingMore, setLoadingMore] = useState(false);
   /** Versions picked for comparison (at most two), and the comparison shown. */
   const [picked, setPicked] = useState<readonly number[]>([]);
+  /** A revert that needs a yes: the field changed since the change being reverted. */
+  const [confirming, setConfirming] = useState<{
+    change: RevertRequest;
+    current: unknown;
+    by: string;
+  }>();
   const [comparing, setComparing] = useState<{
     from: { seq: number; doc: Record<string, unknown> };
     to: { seq: number; doc: Record<string, unknown> };
@@ -147,6 +161,28 @@ export function HistoryPanel({
     }
   }
 
+  async function revert(change: RevertRequest, force = false) {
+    setConfirming(undefined);
+    setNotice(undefined);
+    const label = FIELD_LABELS[change.field] ?? change.field;
+    try {
+      await workspace.api.revert(session.name, { ...change, force });
+      setNotice(`Reverted ${label}.`);
+      await load();
+    } catch (e) {
+      if (e instanceof ApiError && e.body.code === 'changed_since') {
+        const last = e.body.lastChange as { user?: string } | undefined;
+        setConfirming({
+          change,
+          current: e.body.current,
+          by: workspace.displayName(last?.user ?? ''),
+        });
+      } else {
+        setError(`Could not revert ${label}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
   function pick(seq: number, on: boolean) {
     setPicked((p) =>
       on ? [...p.filter((q) => q !== seq), seq].slice(-2) : p.filter((q) => q !== seq),
@@ -206,6 +242,25 @@ export function HistoryPanel({
       </div>
       {error && <p className="error small">{error}</p>}
       {notice && <p className="ok small">{notice}</p>}
+      {confirming && (
+        <div role="alertdialog" aria-label="Confirm revert" className="banner conflict">
+          <span>
+            {FIELD_LABELS[confirming.change.field] ?? confirming.change.field} changed since: it is
+            now {formatFieldValue(confirming.change.field, confirming.current)} (changed by{' '}
+            {confirming.by}). Revert it anyway?
+          </span>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void revert(confirming.change, true)}
+          >
+            Revert anyway
+          </button>
+          <button type="button" onClick={() => setConfirming(undefined)}>
+            Keep current value
+          </button>
+        </div>
+      )}
       {picked.length === 2 && (
         <button type="button" className="primary" onClick={() => void compare()}>
           Compare versions {Math.min(...picked)} and {Math.max(...picked)}
@@ -263,6 +318,7 @@ export function HistoryPanel({
               displayName={(u) => workspace.displayName(u)}
               picked={picked.includes(s.lastSeq)}
               onPick={(on) => pick(s.lastSeq, on)}
+              onRevert={canRestore ? (change) => void revert(change) : undefined}
             />
           ))}
           <li ref={sentinel} className="history-end muted small">
@@ -289,6 +345,7 @@ function SessionItem({
   displayName,
   picked,
   onPick,
+  onRevert,
 }: {
   s: Session;
   name: string;
@@ -298,6 +355,8 @@ function SessionItem({
   displayName: (user: string) => string;
   picked: boolean;
   onPick: (on: boolean) => void;
+  /** Offered to people who may edit: undo one field's change (of the session or of one entry). */
+  onRevert: ((change: RevertRequest) => void) | undefined;
 }) {
   const [entries, setEntries] = useState<readonly HistoryEntry[]>();
   const [open, setOpen] = useState(false);
@@ -322,7 +381,16 @@ function SessionItem({
       <div className="changes">
         {s.changes.map((c, i) => (
           <div key={i}>
-            {FIELD_LABELS[c.field] ?? c.field}: {describe(c)}
+            {FIELD_LABELS[c.field] ?? c.field}: {describe(c)}{' '}
+            {onRevert && s.kind !== 'migration' && (
+              <button
+                type="button"
+                className="small"
+                onClick={() => onRevert({ seq: s.lastSeq, fromSeq: s.firstSeq, field: c.field })}
+              >
+                Revert {FIELD_LABELS[c.field] ?? c.field}
+              </button>
+            )}
           </div>
         ))}
       </div>
@@ -351,7 +419,16 @@ function SessionItem({
               <div className="changes">
                 {e.changes.map((c, i) => (
                   <div key={i}>
-                    {FIELD_LABELS[c.field] ?? c.field}: {describe(c)}
+                    {FIELD_LABELS[c.field] ?? c.field}: {describe(c)}{' '}
+                    {onRevert && (
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => onRevert({ seq: e.seq, field: c.field })}
+                      >
+                        Revert {FIELD_LABELS[c.field] ?? c.field}
+                      </button>
+                    )}
                   </div>
                 ))}
               </div>
