@@ -26,6 +26,24 @@ export function runEventStoreContract(name: string, create: () => Promise<EventS
     };
 
     it(
+      'BLAME1: a blame index is stored per document; an older one never replaces a newer one',
+      withStore(async (store) => {
+        expect(await store.getBlame('product:b')).toBeUndefined();
+        const change = { field: 'priceCents', from: 1, to: 2 };
+        const at = (seq: number) => ({
+          seq,
+          fields: { priceCents: { seq, user: 'u', ts: seq, kind: 'edit' as const, change } },
+        });
+        await store.putBlame('product:b', at(5));
+        await store.putBlame('product:b', at(3));
+        expect(await store.getBlame('product:b')).toEqual(at(5));
+        await store.putBlame('product:b', at(9));
+        expect(await store.getBlame('product:b')).toEqual(at(9));
+        expect(await store.getBlame('product:other')).toBeUndefined();
+      }),
+    );
+
+    it(
       'STORE1: appends get gap-free per-document sequence numbers starting at 1',
       withStore(async (store) => {
         const [a1] = entriesOrThrow(

@@ -133,4 +133,10 @@ test('revert one field’s change: the other person receives it; a field changed
   await expect(pia.page.getByLabel('Price')).toHaveValue('0.00');
   await expect(quin.page.getByLabel('Price')).toHaveValue('0.00');
   await expect(items.first()).toContainText('revert');
+
+  // Blame, one click away in the editor: the revert was the price's last change.
+  const priceField = pia.page.locator('.field').filter({ has: pia.page.getByLabel('Price') });
+  await priceField.getByRole('button', { name: 'Who changed this?' }).click();
+  await expect(priceField.getByRole('note')).toContainText('Last changed by demo-rhea');
+  await expect(priceField.getByRole('note')).toContainText('from 100.00');
 });

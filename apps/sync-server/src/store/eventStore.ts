@@ -71,6 +71,24 @@ export interface DocHead {
   readonly updatedAt: number;
 }
 
+/** Who last changed one field, and how (BLAME1). */
+export interface BlameEntry {
+  readonly seq: number;
+  readonly user: string;
+  readonly ts: number;
+  readonly kind: LogEntry['kind'];
+  readonly change: FieldChange;
+}
+
+/**
+ * The last change of every field of a document up to log position `seq`: derived from the log
+ * (docs/blame.ts), stored so that blame is answered without reading the whole log.
+ */
+export interface BlameIndex {
+  readonly seq: number;
+  readonly fields: Readonly<Record<string, BlameEntry>>;
+}
+
 export interface StoredResponse {
   readonly status: number;
   readonly body: string;
@@ -105,6 +123,10 @@ export interface EventStore {
   getIdempotent(key: string): Promise<StoredResponse | undefined>;
   /** Store a response under `key` unless one is already stored; returns the stored one. */
   putIdempotent(key: string, response: StoredResponse): Promise<StoredResponse>;
+  /** The stored blame index of `doc`, if any. */
+  getBlame(doc: string): Promise<BlameIndex | undefined>;
+  /** Store `index` unless one built further along the log is stored already. */
+  putBlame(doc: string, index: BlameIndex): Promise<void>;
   /** Is the backing database reachable and able to write? */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 /** In-memory EventStore: the second implementation of the seam, for tests and tools. */
 import type {
+  BlameIndex,
   AppendBatch,
   AppendOutcome,
   ClientClaim,
@@ -14,6 +15,7 @@ export class MemoryEventStore implements EventStore {
   private readonly logs = new Map<string, LogEntry[]>();
   private readonly snapshots = new Map<string, Snapshot[]>();
   private readonly idempotency = new Map<string, StoredResponse>();
+  private readonly blame = new Map<string, BlameIndex>();
   private readonly owned = new Map<string, Map<number, string>>();
   private closed = false;
 
@@ -118,6 +120,16 @@ export class MemoryEventStore implements EventStore {
     if (existing) return existing;
     this.idempotency.set(key, response);
     return response;
+  }
+
+  async getBlame(doc: string): Promise<BlameIndex | undefined> {
+    this.check();
+    return this.blame.get(doc);
+  }
+
+  async putBlame(doc: string, index: BlameIndex): Promise<void> {
+    this.check();
+    if ((this.blame.get(doc)?.seq ?? -1) < index.seq) this.blame.set(doc, index);
   }
 
   async ping(): Promise<boolean> {

@@ -15,6 +15,7 @@
  */
 import pg from 'pg';
 import type {
+  BlameIndex,
   AppendBatch,
   AppendOutcome,
   ClientClaim,
@@ -78,6 +79,7 @@ CREATE TABLE IF NOT EXISTS ${s}.idempotency (
   key text PRIMARY KEY, created_at bigint NOT NULL, response text NOT NULL);
 CREATE TABLE IF NOT EXISTS ${s}.client_owners (
   doc text NOT NULL, client bigint NOT NULL, "user" text NOT NULL, PRIMARY KEY (doc, client));
+CREATE TABLE IF NOT EXISTS ${s}.blame (doc text PRIMARY KEY, seq bigint NOT NULL, fields text NOT NULL);
 DO $$ BEGIN
   IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '${name}'
              AND table_name = 'log' AND column_name = 'changes' AND data_type = 'jsonb') THEN
@@ -331,6 +333,26 @@ export class PostgresEventStore implements EventStore {
       [key, Date.now(), JSON.stringify(response)],
     );
     return (await this.getIdempotent(key)) ?? response;
+  }
+
+  async getBlame(doc: string): Promise<BlameIndex | undefined> {
+    const { rows } = await this.pool.query<{ seq: string; fields: string }>(
+      `SELECT seq, fields FROM ${this.s}.blame WHERE doc = $1`,
+      [doc],
+    );
+    const row = rows[0];
+    return row
+      ? { seq: Number(row.seq), fields: JSON.parse(row.fields) as BlameIndex['fields'] }
+      : undefined;
+  }
+
+  async putBlame(doc: string, index: BlameIndex): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.s}.blame (doc, seq, fields) VALUES ($1, $2, $3)
+       ON CONFLICT (doc) DO UPDATE SET seq = excluded.seq, fields = excluded.fields
+       WHERE excluded.seq > ${this.s}.blame.seq`,
+      [doc, index.seq, JSON.stringify(index.fields)],
+    );
   }
 
   async ping(): Promise<boolean> {

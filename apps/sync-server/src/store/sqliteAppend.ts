@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS log (
 CREATE TABLE IF NOT EXISTS snapshots (doc TEXT NOT NULL, seq INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (doc, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, created_at INTEGER NOT NULL, response TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS client_owners (doc TEXT NOT NULL, client INTEGER NOT NULL, user TEXT NOT NULL, PRIMARY KEY (doc, client)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blame (doc TEXT PRIMARY KEY, seq INTEGER NOT NULL, fields TEXT NOT NULL) WITHOUT ROWID;
 `;
 
 /** `makeAppender(db)` → `append(batches, buf)`: one transaction, a savepoint per batch. */

@@ -15,6 +15,7 @@ import {
 } from './sqliteAppend.js';
 import { SqliteAppendWorker } from './sqliteAppendWorker.js';
 import type {
+  BlameIndex,
   AppendBatch,
   AppendOutcome,
   ClientClaim,
@@ -106,6 +107,14 @@ export class SqliteEventStore implements EventStore {
       getIdem: db.prepare<[string], { response: string }>(
         'SELECT response FROM idempotency WHERE key = ?',
       ),
+      getBlame: db.prepare<[string], { seq: number; fields: string }>(
+        'SELECT seq, fields FROM blame WHERE doc = ?',
+      ),
+      putBlame: db.prepare(
+        `INSERT INTO blame (doc, seq, fields) VALUES (?, ?, ?)
+         ON CONFLICT(doc) DO UPDATE SET seq = excluded.seq, fields = excluded.fields
+         WHERE excluded.seq > blame.seq`,
+      ),
       putIdem: db.prepare(
         'INSERT OR IGNORE INTO idempotency (key, created_at, response) VALUES (?, ?, ?)',
       ),
@@ -169,6 +178,17 @@ export class SqliteEventStore implements EventStore {
   async putIdempotent(key: string, response: StoredResponse): Promise<StoredResponse> {
     this.stmts.putIdem.run(key, Date.now(), JSON.stringify(response));
     return (await this.getIdempotent(key)) ?? response;
+  }
+
+  async getBlame(doc: string): Promise<BlameIndex | undefined> {
+    const row = this.stmts.getBlame.get(doc);
+    return row
+      ? { seq: row.seq, fields: JSON.parse(row.fields) as BlameIndex['fields'] }
+      : undefined;
+  }
+
+  async putBlame(doc: string, index: BlameIndex): Promise<void> {
+    this.stmts.putBlame.run(doc, index.seq, JSON.stringify(index.fields));
   }
 
   async ping(): Promise<boolean> {

@@ -1,6 +1,7 @@
 /** The server's HTTP API (apps/sync-server/README.md), over relative URLs (same origin). */
 import {
   EXPECTED_USER_HEADER,
+  type FieldChange,
   type HistoryPage,
   type HistorySession,
   type Role,
@@ -243,6 +244,17 @@ export class ApiClient {
       'GET',
       `/api/docs/${encodeURIComponent(doc)}/sessions${qs ? `?${qs}` : ''}`,
     );
+  }
+
+  /** Who last changed each field (from the server's blame index). */
+  blame(doc: string): Promise<{
+    version: number;
+    fields: Record<
+      string,
+      { seq: number; user: string; ts: number; kind: string; change: FieldChange }
+    >;
+  }> {
+    return this.request('GET', `/api/docs/${encodeURIComponent(doc)}/blame`);
   }
 
   /** The entries with `after` < seq < `before`, newest first (a session's own changes). */

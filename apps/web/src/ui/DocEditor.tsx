@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { DocSession } from '../sync/docSession';
 import type { Workspace } from '../sync/workspace';
+import { BlameContext, blameSource } from './Blame';
 import { Conflicts } from './Conflicts';
 import { HistoryPanel } from './HistoryPanel';
 import { Presence, usePresence, PresenceBoundary } from './Presence';
@@ -53,6 +54,15 @@ function Editor({ workspace, session }: { workspace: Workspace; session: DocSess
   const storageError = useVanilla(session.store, (s) => s.storageError);
   const upgradeRequired = useVanilla(session.store, (s) => s.upgradeRequired);
   const [showHistory, setShowHistory] = useState(false);
+  const [blame] = useState(() =>
+    blameSource(
+      workspace.api,
+      session.name,
+      session.kind,
+      () => session.store.getState().version ?? 0,
+      (u) => workspace.displayName(u),
+    ),
+  );
   const readOnly = session.readOnlyReason;
   const isProduct = session.docName.kind === 'product';
 
@@ -99,11 +109,13 @@ function Editor({ workspace, session }: { workspace: Workspace; session: DocSess
         )}
         <ServerMessages session={session} />
         <Conflicts session={session} workspace={workspace} />
-        {isProduct ? (
-          <ProductForm session={session} others={others} />
-        ) : (
-          <ProfileForm session={session} others={others} />
-        )}
+        <BlameContext.Provider value={blame}>
+          {isProduct ? (
+            <ProductForm session={session} others={others} />
+          ) : (
+            <ProfileForm session={session} others={others} />
+          )}
+        </BlameContext.Provider>
       </article>
       {showHistory && <HistoryPanel session={session} workspace={workspace} />}
     </div>

@@ -2,6 +2,7 @@
 import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { minimalEdit, type FieldIssue, type Patch } from '@concord/shared';
 import type { DocSession, PresenceState } from '../sync/docSession';
+import { BlameButton } from './Blame';
 
 export interface FieldProps {
   readonly session: DocSession;
@@ -35,6 +36,7 @@ export function FieldHead(props: {
   return (
     <div className="field-head">
       <label htmlFor={props.id}>{props.label}</label>
+      <BlameButton field={props.field} label={props.label} />
       {here.map((o) => (
         <span key={o.user.id} className="presence-chip" style={{ borderColor: o.user.color }}>
           {o.user.name} is here

@@ -1,13 +1,15 @@
 /**
  * The audit trail of a document, newest first, in pages (SPEC HTTP5, LIM3, SES3): single entries
  * (`/history`: `limit` 1–500, default 100; `before` and `after` sequence numbers) or editing
- * sessions (`/sessions`: `limit` 1–100 sessions, default 20; filters by field, person and time).
+ * sessions (`/sessions`: `limit` 1–100 sessions, default 20; filters by field, person and time),
+ * and who last changed each field (`/blame`, from the blame index: docs/blame.ts).
  * A cursor is a position in the append-only log, so pages never shift as the document grows.
  */
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { canRead, documentKinds, groupSessions, type HistorySession } from '@concord/shared';
+import { blameOf } from '../../docs/blame.js';
 import type { LogEntry } from '../../store/eventStore.js';
 import {
   HttpError,
@@ -147,6 +149,21 @@ export function historyRoutes(app: FastifyInstance, ctx: HttpContext): void {
         })),
         next: more && oldest && oldest.firstSeq > 1 ? oldest.firstSeq : null,
       });
+    },
+  );
+
+  r.get(
+    '/api/docs/:name/blame',
+    {
+      preValidation: authenticate(ctx),
+      schema: { params: z.object({ name: z.string().min(1).max(200) }) },
+    },
+    async (req, reply) => {
+      const user = userOf(req);
+      const { name, docName } = docNameOf(req.params.name);
+      if (!canRead(user, docName)) throw new HttpError(403, 'not allowed to read this document');
+      const index = await blameOf(ctx.hub.store, name);
+      return sendJson(reply, 200, { doc: name, version: index.seq, fields: index.fields });
     },
   );
 }
