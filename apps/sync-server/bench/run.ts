@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: Concord's sync server against the reference relay `@y/websocket-server` 0.1.1
  * and Hocuspocus 3.4.4 (+ its SQLite extension), each in its own child process, in one run.
- * Scenarios (one file each): fixed, fanout, docs, burst, coldload, storm — see bench/README.md.
+ * Scenarios (one file each): fixed, fanout, docs, burst, coldload, storm, history — see
+ * bench/README.md.
  * Appends one JSON line per scenario result to bench/results/results.jsonl, rewrites the README's
  * "Latest results" table, writes details to bench/results/latest-run.jsonl (gitignored). Exit code 1
  * only when a convergence or content check failed.
@@ -30,6 +31,7 @@ import { burstScenario } from './scenarioBurst.js';
 import { coldloadScenario } from './scenarioColdload.js';
 import { docsScenario } from './scenarioDocs.js';
 import { fanoutScenario } from './scenarioFanout.js';
+import { historyScenario } from './scenarioHistory.js';
 import { fixedScenario } from './scenarioFixed.js';
 import { stormScenario } from './scenarioStorm.js';
 import { renderTable, writeTable } from './table.js';
@@ -41,6 +43,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
   burst: burstScenario,
   coldload: coldloadScenario,
   storm: stormScenario,
+  history: historyScenario,
 };
 
 const env = process.env;

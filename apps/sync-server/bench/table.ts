@@ -49,6 +49,29 @@ const ackP99: Metric = {
 const cold100k = (p: Params) => p.history === 100_000;
 
 const SCENARIOS: Record<string, Scenario> = {
+  history: {
+    title: (p) => `history of ${p.entries} entries (Concord only)`,
+    metrics: [
+      { key: 'sessionsColdMs', label: 'first page of sessions, first request after start (ms)' },
+      {
+        key: 'sessionsMs',
+        label: 'first page of sessions (ms, median)',
+        target: { text: '< 200 ms', below: 200 },
+      },
+      { key: 'entriesMs', label: 'first page of entries (ms, median)' },
+      {
+        key: 'atP95Ms',
+        label: 'any version ?at= (ms, p95)',
+        target: { text: '< 200 ms', below: 200 },
+      },
+      { key: 'blameFirstMs', label: 'blame, index built from the whole log (ms)' },
+      {
+        key: 'blameMs',
+        label: 'blame after one new entry (ms, median)',
+        target: { text: '< 50 ms', below: 50 },
+      },
+    ],
+  },
   fixed: {
     title: (p) => `fixed ${p.clients} writers @ ${p.ratePerS}/s`,
     metrics: [

@@ -21,6 +21,7 @@ import { Broadcaster } from './broadcaster.js';
 import { Follower } from './follower.js';
 import { GroupCommitter } from './groupCommitter.js';
 import { LiveDoc } from './liveDoc.js';
+import { blameOf } from './blame.js';
 import { applyLog } from './manyUpdates.js';
 
 export interface DocHubOptions {
@@ -254,7 +255,10 @@ export class DocHub {
     if (live.sinceSnapshot >= this.options.snapshotEvery) void this.compact(live.name);
   }
 
-  /** Write a snapshot of the committed log (rebuilt from the store, so it is exactly seq-aligned). */
+  /**
+   * Write a snapshot of the committed log (rebuilt from the store, so it is exactly seq-aligned),
+   * and bring the blame index up to date.
+   */
   async compact(name: string): Promise<void> {
     if (this.compacting.has(name)) return;
     this.compacting.add(name);
@@ -267,6 +271,8 @@ export class DocHub {
       applyLog(doc, [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)]);
       await this.store.saveSnapshot(name, { seq: last.seq, state: Y.encodeStateAsUpdate(doc) });
       doc.destroy();
+      // The blame index keeps pace too, so a question reads at most this many entries (BLAME1).
+      await blameOf(this.store, name);
       const slot = this.slots.get(name);
       if (slot) (await slot.live).sinceSnapshot = 0;
       this.metrics.compactions.inc();
