@@ -79,7 +79,7 @@ describe.each(implementations)('DocStorage contract: %s', (_name, create) => {
     await s.updateMeta('profile:bob', (m) => ({ ...m, version: 3 }));
     expect(await s.listDocs()).toEqual(['product:a', 'profile:bob']);
     expect(await s.listDocs('product:')).toEqual(['product:a']);
-    expect(await s.getMeta('product:a')).toBeUndefined();
+    expect(await s.getMeta('product:a')).toMatchObject({ stored: 1, pending: [] });
     await Promise.all(
       [1, 2, 3, 4, 5].map((n) =>
         s.updateMeta('product:a', (m) => ({ ...m, pending: [...m.pending, [n, n] as const] })),
@@ -88,6 +88,36 @@ describe.each(implementations)('DocStorage contract: %s', (_name, create) => {
     const meta = await s.getMeta('product:a');
     expect(meta?.pending).toHaveLength(5);
     expect((await s.allMeta('profile:')).map((m) => m.doc)).toEqual(['profile:bob']);
+    s.close();
+  });
+
+  it('DERIVE1: an update and its metadata change are one write; the count of stored updates survives compaction', async () => {
+    const s = await create();
+    const first = await s.appendUpdate('product:s', edit('one'), (m) => ({
+      ...m,
+      summary: { displayName: 'one' },
+      summarized: (m.stored ?? 0) + 1,
+    }));
+    expect(first).toMatchObject({ stored: 1, summarized: 1, summary: { displayName: 'one' } });
+    // Written in order of the calls, even when not awaited one by one.
+    const writes = ['two', 'three', 'four'].map((t) =>
+      s.appendUpdate('product:s', edit(t), (m) => ({
+        ...m,
+        summary: { displayName: t },
+        summarized: (m.stored ?? 0) + 1,
+      })),
+    );
+    await Promise.all(writes);
+    expect(await s.getMeta('product:s')).toMatchObject({
+      stored: 4,
+      summarized: 4,
+      summary: { displayName: 'four' },
+    });
+    await s.appendUpdate('product:s', edit('five'));
+    await s.compact('product:s', Y.mergeUpdates);
+    const meta = await s.getMeta('product:s');
+    expect(meta).toMatchObject({ stored: 5, summarized: 4 });
+    expect(await s.countUpdates('product:s')).toBe(1);
     s.close();
   });
 });

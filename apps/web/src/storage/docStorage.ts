@@ -30,13 +30,31 @@ export interface DocMeta {
   /** Materialized summary for lists (products: catalog; profiles: display name). */
   readonly summary?: DocSummary | { readonly displayName: string };
   readonly updatedAt?: number;
+  /** How many updates were ever appended here (compaction keeps it): the document's local age. */
+  readonly stored?: number;
+  /** The `stored` count the summary was computed at: behind `stored`, the summary is stale. */
+  readonly summarized?: number;
+}
+
+/** Is the summary older than the document it summarizes (derived data to heal)? */
+export function summaryStale(meta: DocMeta): boolean {
+  return meta.summarized === undefined || meta.summarized !== (meta.stored ?? 0);
 }
 
 export interface DocStorage {
   /** Every stored update of `doc`, oldest first (a compacted snapshot counts as one). */
   loadUpdates(doc: string): Promise<Uint8Array[]>;
-  /** Appends one update. Idempotent in effect: Yjs ignores updates it already holds. */
-  appendUpdate(doc: string, update: Uint8Array): Promise<void>;
+  /**
+   * Appends one update and counts it in the metadata (`stored`); with `change`, also changes the
+   * metadata, in the same transaction (a summary never lags its update). Idempotent in effect:
+   * Yjs ignores updates it already holds. The write is issued at once, so writes keep the order
+   * of the calls and a page closing right after still has them committed.
+   */
+  appendUpdate(
+    doc: string,
+    update: Uint8Array,
+    change?: (old: DocMeta) => DocMeta,
+  ): Promise<DocMeta>;
   /** Number of stored log entries of `doc`. */
   countUpdates(doc: string): Promise<number>;
   /**
@@ -51,6 +69,13 @@ export interface DocStorage {
   updateMeta(doc: string, change: (old: DocMeta) => DocMeta): Promise<DocMeta>;
   /** All metadata records (catalog list, pending edits). */
   allMeta(prefix?: string): Promise<DocMeta[]>;
+  /**
+   * Documents whose last append stored its update but not its metadata (the page closed in
+   * between): their summary and pending edits must be derived again from the updates (DERIVE2).
+   */
+  interrupted(): Promise<string[]>;
+  /** Metadata derived again after an interrupted append; clears the mark in the same write. */
+  repaired(doc: string, change: (old: DocMeta) => DocMeta): Promise<DocMeta>;
   close(): void;
 }
 

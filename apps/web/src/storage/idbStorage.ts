@@ -16,6 +16,8 @@ interface UpdateRow {
 interface ConcordDb extends DBSchema {
   updates: { key: number; value: UpdateRow; indexes: { doc: string } };
   meta: { key: string; value: DocMeta };
+  /** Documents with an append in flight (DERIVE2): marked with the update, cleared with the meta. */
+  appending: { key: string; value: { doc: string } };
 }
 
 /**
@@ -27,14 +29,17 @@ export class IdbStorage implements DocStorage {
   private constructor(private readonly db: IDBPDatabase<ConcordDb>) {}
 
   static async open(name: string): Promise<IdbStorage> {
-    const db = await openDB<ConcordDb>(name, 1, {
-      upgrade(database) {
-        const updates = database.createObjectStore('updates', {
-          keyPath: 'id',
-          autoIncrement: true,
-        });
-        updates.createIndex('doc', 'doc');
-        database.createObjectStore('meta', { keyPath: 'doc' });
+    const db = await openDB<ConcordDb>(name, 2, {
+      upgrade(database, oldVersion) {
+        if (oldVersion < 1) {
+          const updates = database.createObjectStore('updates', {
+            keyPath: 'id',
+            autoIncrement: true,
+          });
+          updates.createIndex('doc', 'doc');
+          database.createObjectStore('meta', { keyPath: 'doc' });
+        }
+        if (oldVersion < 2) database.createObjectStore('appending', { keyPath: 'doc' });
       },
     });
     return new IdbStorage(db);
@@ -45,8 +50,30 @@ export class IdbStorage implements DocStorage {
     return rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).map((r) => r.update);
   }
 
-  async appendUpdate(doc: string, update: Uint8Array): Promise<void> {
-    await guard(this.db.add('updates', { doc, update }));
+  appendUpdate(
+    doc: string,
+    update: Uint8Array,
+    change: (old: DocMeta) => DocMeta = (m) => m,
+  ): Promise<DocMeta> {
+    // Created now (not after an await): transactions run in the order they were created. The
+    // update and the in-flight mark are requested at once; the metadata needs a read first, and a
+    // page closing in between commits the first two: the mark says what to derive again.
+    const tx = this.db.transaction(['updates', 'meta', 'appending'], 'readwrite');
+    const meta = tx.objectStore('meta');
+    const added = tx.objectStore('updates').add({ doc, update });
+    const marked = tx.objectStore('appending').put({ doc });
+    const done = (async () => {
+      await Promise.all([added, marked]);
+      const old = (await meta.get(doc)) ?? emptyMeta(doc);
+      const next = { ...change(old), stored: (old.stored ?? 0) + 1 };
+      await Promise.all([meta.put(next), tx.objectStore('appending').delete(doc)]);
+      await guard(tx.done);
+      return next;
+    })();
+    return done.catch(async (error: unknown) => {
+      await tx.done.catch(() => undefined);
+      throw isQuotaError(error) ? new StorageFullError(error) : error;
+    });
   }
 
   async countUpdates(doc: string): Promise<number> {
@@ -101,6 +128,19 @@ export class IdbStorage implements DocStorage {
 
   async allMeta(prefix = ''): Promise<DocMeta[]> {
     return this.db.getAll('meta', prefixRange(prefix));
+  }
+
+  async interrupted(): Promise<string[]> {
+    return this.db.getAllKeys('appending');
+  }
+
+  async repaired(doc: string, change: (old: DocMeta) => DocMeta): Promise<DocMeta> {
+    const tx = this.db.transaction(['meta', 'appending'], 'readwrite');
+    const old = (await tx.objectStore('meta').get(doc)) ?? emptyMeta(doc);
+    const next = change(old);
+    await Promise.all([tx.objectStore('meta').put(next), tx.objectStore('appending').delete(doc)]);
+    await guard(tx.done);
+    return next;
   }
 
   close(): void {

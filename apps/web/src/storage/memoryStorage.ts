@@ -9,10 +9,18 @@ export class MemoryStorage implements DocStorage {
     return [...(this.logs.get(doc) ?? [])];
   }
 
-  async appendUpdate(doc: string, update: Uint8Array): Promise<void> {
+  async appendUpdate(
+    doc: string,
+    update: Uint8Array,
+    change: (old: DocMeta) => DocMeta = (m) => m,
+  ): Promise<DocMeta> {
     const log = this.logs.get(doc) ?? [];
     log.push(update.slice());
     this.logs.set(doc, log);
+    const old = this.meta.get(doc) ?? emptyMeta(doc);
+    const next = { ...change(old), stored: (old.stored ?? 0) + 1 };
+    this.meta.set(doc, next);
+    return next;
   }
 
   async countUpdates(doc: string): Promise<number> {
@@ -42,6 +50,15 @@ export class MemoryStorage implements DocStorage {
 
   async allMeta(prefix = ''): Promise<DocMeta[]> {
     return [...this.meta.values()].filter((m) => m.doc.startsWith(prefix));
+  }
+
+  /** Nothing in memory outlives its page: no append is ever left half done. */
+  async interrupted(): Promise<string[]> {
+    return [];
+  }
+
+  repaired(doc: string, change: (old: DocMeta) => DocMeta): Promise<DocMeta> {
+    return this.updateMeta(doc, change);
   }
 
   close(): void {}

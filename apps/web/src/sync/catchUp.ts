@@ -48,19 +48,28 @@ export async function catchUp(
       const name = parseDocName(doc);
       if (!name.ok) continue;
       const bytes = fromBase64(update);
-      if (bytes.length > 2) await storage.appendUpdate(doc, bytes);
       const stored = await storage.loadUpdates(doc);
-      if (stored.length > COMPACT_THRESHOLD) await storage.compact(doc, Y.mergeUpdates);
       const merged = new Y.Doc();
-      for (const u of stored) Y.applyUpdate(merged, u, Origin.storage);
+      for (const u of [...stored, bytes]) Y.applyUpdate(merged, u, Origin.storage);
       const summary = summarize(merged, name.name);
       merged.destroy();
-      const meta = await storage.updateMeta(doc, (m) => ({
+      const count = (await storage.getMeta(doc))?.stored;
+      // The update and its summary in one transaction; if another tab appended in between, the
+      // summary may miss that: it is left marked stale and healed from the whole log (DERIVE1).
+      const caughtUp = (m: DocMeta): DocMeta => ({
         ...m,
         version: Math.max(version, m.version ?? 0),
-        summary,
+        ...(m.stored === count ? { summary, summarized: (m.stored ?? 0) + 1 } : {}),
         updatedAt: Date.now(),
-      }));
+      });
+      const meta =
+        bytes.length > 2
+          ? await storage.appendUpdate(doc, bytes, caughtUp)
+          : await storage.updateMeta(doc, (m) => ({
+              ...caughtUp(m),
+              ...(m.stored === count ? { summarized: m.stored ?? 0 } : {}),
+            }));
+      if (stored.length + 1 > COMPACT_THRESHOLD) await storage.compact(doc, Y.mergeUpdates);
       onMeta?.(meta);
       changed.push(doc);
     }

@@ -43,6 +43,7 @@ import {
 import {
   COMPACT_THRESHOLD,
   StorageFullError,
+  summaryStale,
   type DocMeta,
   type DocStorage,
   type PendingEdit,
@@ -113,7 +114,6 @@ export class DocSession {
   private appendsSinceCompact = 0;
   private tab: TabChannel | undefined;
   private unsubscribeOnline: (() => void) | undefined;
-  private summaryTimer: ReturnType<typeof setTimeout> | undefined;
   private resyncTimer: ReturnType<typeof setTimeout> | undefined;
   private unsubscribeAuth: (() => void) | undefined;
   private destroyed = false;
@@ -160,6 +160,12 @@ export class DocSession {
       this.pending = stillPending(meta.pending, this.ack);
     }
     if (updates.length > COMPACT_THRESHOLD) this.compact();
+    // Loaded: its summary is recomputed from it, and healed when it was older or different.
+    if (updates.length > 0) {
+      const summary = summarize(this.doc, this.docName);
+      if (!meta || summaryStale(meta) || JSON.stringify(meta.summary) !== JSON.stringify(summary))
+        this.queueMeta((m) => ({ ...m, summary, summarized: m.stored ?? 0 }));
+    }
     this.refresh();
   }
 
@@ -289,23 +295,40 @@ export class DocSession {
 
   private onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === Origin.storage) return;
-    const fromTab = origin === Origin.tab;
-    // Another tab stored its own edit already; everything else is stored here.
-    if (!fromTab) this.persist(update);
+    let edit: PendingEdit | undefined;
     if (origin === Origin.local || origin === Origin.migration) {
-      const edit: PendingEdit = [this.doc.clientID, Y.getState(this.doc.store, this.doc.clientID)];
+      edit = [this.doc.clientID, Y.getState(this.doc.store, this.doc.clientID)];
       this.pending = [...this.pending, edit];
-      this.queueMeta((m) => ({ ...m, pending: [...m.pending, edit] }));
       this.tab?.publish(update);
+    } else if (origin === Origin.tab) {
+      // Another tab's edit: unsaved here too until the server acknowledges it (that tab also
+      // stored it and listed it as pending; storing it again is harmless).
+      // The update's own range per client (a state vector "from the update" only counts clients
+      // whose structs start at clock 0).
+      const relayed = [...Y.parseUpdateMeta(update).to];
+      this.pending = stillPending([...this.pending, ...relayed], this.ack);
     }
-    this.scheduleSummary();
+    this.persist(update, edit);
     this.refresh();
   };
 
-  private persist(update: Uint8Array): void {
-    this.writes = this.writes
-      .then(() => this.deps.storage.appendUpdate(this.name, update))
-      .then(() => {
+  /**
+   * Stores an update with, in the same transaction, the catalog summary of the document as it is
+   * now and (for a local edit) its pending record: the list never lags the document (DERIVE1).
+   * The write is issued at once; only its bookkeeping waits for the writes before it.
+   */
+  private persist(update: Uint8Array, edit: PendingEdit | undefined): void {
+    const summary = summarize(this.doc, this.docName);
+    const write = this.deps.storage.appendUpdate(this.name, update, (m) => ({
+      ...m,
+      ...(edit ? { pending: [...m.pending, edit] } : {}),
+      summary,
+      summarized: (m.stored ?? 0) + 1,
+      updatedAt: Date.now(),
+    }));
+    this.writes = Promise.all([this.writes, write])
+      .then(([, meta]) => {
+        this.deps.onMeta?.(meta);
         if (++this.appendsSinceCompact >= COMPACT_THRESHOLD) this.compact();
       })
       .catch((error: unknown) => this.onStorageError(error));
@@ -393,16 +416,6 @@ export class DocSession {
     }
   }
 
-  private scheduleSummary(): void {
-    clearTimeout(this.summaryTimer);
-    this.summaryTimer = setTimeout(() => this.writeSummary(), 250);
-  }
-
-  private writeSummary(): void {
-    const summary = summarize(this.doc, this.docName);
-    this.queueMeta((m) => ({ ...m, summary, updatedAt: Date.now() }));
-  }
-
   private refresh(): void {
     const online = this.deps.online.isOnline();
     const provider = this.provider;
@@ -430,10 +443,6 @@ export class DocSession {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (this.summaryTimer !== undefined) {
-      clearTimeout(this.summaryTimer);
-      this.writeSummary();
-    }
     this.unsubscribeOnline?.();
     this.unsubscribeAuth?.();
     clearTimeout(this.resyncTimer);

@@ -5,10 +5,18 @@
  */
 import * as Y from 'yjs';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { applyPatch, HybridClock, Origin, productKind, parseDocName } from '@concord/shared';
+import {
+  applyPatch,
+  fromPairs,
+  HybridClock,
+  Origin,
+  productKind,
+  parseDocName,
+  stillPending,
+} from '@concord/shared';
 import { ApiClient } from '../api/client';
 import type { DocMeta, DocStorage } from '../storage/docStorage';
-import { StorageFullError } from '../storage/docStorage';
+import { StorageFullError, summaryStale } from '../storage/docStorage';
 import { catchUp } from './catchUp';
 import { DocSession, type SessionDeps } from './docSession';
 import type { OnlineManager } from './onlineManager';
@@ -89,7 +97,53 @@ export class Workspace {
   async start(): Promise<void> {
     const metas = await this.storage.allMeta();
     this.catalog.setState({ docs: new Map(metas.map((m) => [m.doc, m])), loaded: true });
+    const interrupted = new Set(await this.storage.interrupted());
+    const stale = new Set([...metas.filter(summaryStale).map((m) => m.doc), ...interrupted]);
+    void this.heal([...stale], interrupted);
     this.kick();
+  }
+
+  /**
+   * Derives again what a document's metadata says of it, from its stored updates (DERIVE1–2): a
+   * summary older than the document, and after an append the page did not finish, also its
+   * pending edits (everything the server has not acknowledged). The list heals by itself after a
+   * crash, a closed tab or an older version of the app.
+   */
+  private async heal(docs: readonly string[], interrupted: ReadonlySet<string>): Promise<void> {
+    for (const name of docs) {
+      if (this.destroyed) return;
+      const parsed = parseDocName(name);
+      if (!parsed.ok) continue;
+      try {
+        const before = await this.storage.getMeta(name);
+        const updates = await this.storage.loadUpdates(name);
+        const doc = new Y.Doc();
+        doc.transact(() => {
+          for (const u of updates) Y.applyUpdate(doc, u, Origin.storage);
+        }, Origin.storage);
+        const summary = updates.length > 0 ? summarize(doc, parsed.name) : undefined;
+        const local = [...Y.decodeStateVector(Y.encodeStateVector(doc))];
+        doc.destroy();
+        const derive = (m: DocMeta): DocMeta =>
+          // Appended to meanwhile: that append wrote its own summary.
+          m.stored !== before?.stored
+            ? m
+            : {
+                ...m,
+                ...(summary ? { summary } : {}),
+                summarized: m.stored ?? 0,
+                ...(interrupted.has(name)
+                  ? { pending: stillPending([...m.pending, ...local], fromPairs(m.ack)) }
+                  : {}),
+              };
+        const meta = interrupted.has(name)
+          ? await this.storage.repaired(name, derive)
+          : await this.storage.updateMeta(name, derive);
+        this.setMeta(meta, true);
+      } catch (error) {
+        console.warn('could not heal the metadata of', name, error);
+      }
+    }
   }
 
   private sessionDeps(presence: boolean): SessionDeps {
@@ -155,11 +209,11 @@ export class Workspace {
     const summary = summarize(doc, parsed.name);
     doc.destroy();
     try {
-      await this.storage.appendUpdate(name, update);
-      const meta = await this.storage.updateMeta(name, (m) => ({
+      const meta = await this.storage.appendUpdate(name, update, (m) => ({
         ...m,
         pending: [...m.pending, [doc.clientID, clock] as const],
         summary,
+        summarized: (m.stored ?? 0) + 1,
         updatedAt: Date.now(),
       }));
       this.setMeta(meta, true);

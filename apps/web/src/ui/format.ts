@@ -1,9 +1,17 @@
+/** One formatter per currency, made once: creating them per row per render was most of a render. */
+const priceFormats = new Map<string, Intl.NumberFormat | null>();
+
 export function formatPrice(cents: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(cents / 100);
-  } catch {
-    return `${(cents / 100).toFixed(2)} ${currency}`;
+  let format = priceFormats.get(currency);
+  if (format === undefined) {
+    try {
+      format = new Intl.NumberFormat(undefined, { style: 'currency', currency });
+    } catch {
+      format = null; // not a currency this browser knows
+    }
+    priceFormats.set(currency, format);
   }
+  return format ? format.format(cents / 100) : `${(cents / 100).toFixed(2)} ${currency}`;
 }
 
 function formatValue(value: unknown): string {
