@@ -66,4 +66,42 @@ describe('catalog catch-up', () => {
     expect(third.changed).toEqual(['product:p5']);
     expect((await storage.getMeta('product:p5'))?.summary).toMatchObject({ name: 'Renamed' });
   });
+
+  it('reports metadata a batch at a time with progress, and resumes where an interrupted run stopped', async () => {
+    const server = fakeServer(450);
+    const storage = new MemoryStorage();
+    const sync = server.api.sync.bind(server.api);
+    let calls = 0;
+    server.api.sync = async (req) => {
+      if (++calls === 2) throw new Error('network dropped');
+      return sync(req);
+    };
+    const batches: number[] = [];
+    const progress: string[] = [];
+    await expect(
+      catchUp(
+        server.api,
+        storage,
+        'product',
+        (metas) => batches.push(metas.length),
+        (p) => progress.push(`${p.done}/${p.total}`),
+      ),
+    ).rejects.toThrow('network dropped');
+    expect(batches).toEqual([CATCH_UP_BATCH]);
+    expect(progress).toEqual(['0/450', `${CATCH_UP_BATCH}/450`]);
+    // The next run asks only for what is still behind.
+    progress.length = 0;
+    batches.length = 0;
+    const resumed = await catchUp(
+      server.api,
+      storage,
+      'product',
+      (metas) => batches.push(metas.length),
+      (p) => progress.push(`${p.done}/${p.total}`),
+    );
+    expect(resumed.changed).toHaveLength(450 - CATCH_UP_BATCH);
+    expect(batches).toEqual([CATCH_UP_BATCH, 450 - 2 * CATCH_UP_BATCH]);
+    expect(progress).toEqual(['0/250', '200/250', '250/250']);
+    expect((await storage.allMeta('product:')).filter((m) => m.summary)).toHaveLength(450);
+  });
 });

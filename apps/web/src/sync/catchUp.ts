@@ -26,17 +26,32 @@ async function stateVectorOf(storage: DocStorage, doc: string): Promise<Uint8Arr
   );
 }
 
+/** How far a catch-up is: documents brought up to date of those that were behind. */
+export interface CatchUpProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+/**
+ * Brings every document of `kind` up to the server's version. Resumable: a document counts as
+ * caught up once its new version is stored, so a run cut short (offline, closed tab) goes on with
+ * the documents still behind. Metadata is reported a batch at a time (`onMetas`), so a first sync
+ * of thousands of products re-renders the list in chunks.
+ */
 export async function catchUp(
   api: ApiClient,
   storage: DocStorage,
   kind: 'product' | 'profile',
-  onMeta?: (meta: DocMeta) => void,
+  onMetas?: (metas: DocMeta[]) => void,
+  onProgress?: (progress: CatchUpProgress) => void,
 ): Promise<CatchUpResult> {
   const listed = await api.listDocs(kind);
   const metas = new Map((await storage.allMeta(`${kind}:`)).map((m) => [m.doc, m]));
   const stale = listed.filter((entry) => metas.get(entry.doc)?.version !== entry.version);
   const changed: string[] = [];
+  onProgress?.({ done: 0, total: stale.length });
   for (let i = 0; i < stale.length; i += CATCH_UP_BATCH) {
+    const batchMetas: DocMeta[] = [];
     const batch = stale.slice(i, i + CATCH_UP_BATCH);
     const request: Record<string, string> = {};
     for (const entry of batch) {
@@ -70,9 +85,11 @@ export async function catchUp(
               ...(m.stored === count ? { summarized: m.stored ?? 0 } : {}),
             }));
       if (stored.length + 1 > COMPACT_THRESHOLD) await storage.compact(doc, Y.mergeUpdates);
-      onMeta?.(meta);
+      batchMetas.push(meta);
       changed.push(doc);
     }
+    onMetas?.(batchMetas);
+    onProgress?.({ done: Math.min(i + CATCH_UP_BATCH, stale.length), total: stale.length });
   }
   return { changed, checked: listed.length };
 }

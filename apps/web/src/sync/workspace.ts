@@ -32,6 +32,8 @@ export interface CatalogState {
   readonly catchUp: Connection;
   readonly lastError?: string;
   readonly storageError?: string;
+  /** The catch-up under way: documents brought up to date of those behind (none: idle). */
+  readonly progress?: { readonly kind: string; readonly done: number; readonly total: number };
 }
 
 export interface WorkspaceOptions {
@@ -86,7 +88,8 @@ export class Workspace {
     this.channel =
       typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel('concord-catalog');
     if (this.channel) {
-      this.channel.onmessage = (event: MessageEvent<DocMeta>) => this.setMeta(event.data, false);
+      this.channel.onmessage = (event: MessageEvent<DocMeta | DocMeta[]>) =>
+        this.setMetas(Array.isArray(event.data) ? event.data : [event.data], false);
     }
     this.unsubscribeOnline = options.online.subscribe((online) => {
       this.catalog.setState({ catchUp: online ? 'connecting' : 'offline' });
@@ -161,10 +164,16 @@ export class Workspace {
 
   /** Records a document's metadata (and tells the other tabs). */
   setMeta(meta: DocMeta, broadcast: boolean): void {
+    this.setMetas([meta], broadcast);
+  }
+
+  /** Records many documents' metadata at once: one new list, one render (and one message). */
+  setMetas(metas: readonly DocMeta[], broadcast: boolean): void {
+    if (metas.length === 0) return;
     const docs = new Map(this.catalog.getState().docs);
-    docs.set(meta.doc, meta);
+    for (const meta of metas) docs.set(meta.doc, meta);
     this.catalog.setState({ docs });
-    if (broadcast) this.channel?.postMessage(meta);
+    if (broadcast) this.channel?.postMessage(metas);
   }
 
   /** Opens (or shares) the live session of a document. Pair with `release`. */
@@ -263,7 +272,16 @@ export class Workspace {
     try {
       if (this.online.isOnline()) {
         for (const kind of ['product', 'profile'] as const) {
-          await catchUp(this.api, this.storage, kind, (meta) => this.setMeta(meta, true));
+          await catchUp(
+            this.api,
+            this.storage,
+            kind,
+            (metas) => this.setMetas(metas, true),
+            (p) =>
+              this.catalog.setState({
+                progress: p.done < p.total ? { kind, ...p } : undefined,
+              }),
+          );
         }
         this.catalog.setState({ catchUp: 'connected', lastError: undefined });
         this.flushPending();
@@ -272,6 +290,8 @@ export class Workspace {
       this.catalog.setState({
         catchUp: this.online.isOnline() ? 'connecting' : 'offline',
         lastError: error instanceof Error ? error.message : String(error),
+        // Cut short: it resumes with the documents still behind on the next run.
+        progress: undefined,
       });
       this.online.check();
     } finally {

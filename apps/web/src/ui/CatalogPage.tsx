@@ -14,6 +14,7 @@ interface Row extends DocSummary {
 export function CatalogPage({ workspace }: { workspace: Workspace }) {
   const docs = useVanilla(workspace.catalog, (s) => s.docs);
   const lastError = useVanilla(workspace.catalog, (s) => s.lastError);
+  const progress = useVanilla(workspace.catalog, (s) => s.progress);
   const [query, setQuery] = useState('');
   const [status, setStatus] = useState('current');
   const [limit, setLimit] = useState(PAGE);
@@ -99,6 +100,15 @@ export function CatalogPage({ workspace }: { workspace: Workspace }) {
         <p role="alert" className="error">
           {error}
         </p>
+      )}
+      {progress && progress.kind === 'product' && (
+        <div className="catch-up" aria-live="polite">
+          <label htmlFor="catalog-progress">
+            Downloading catalog — {progress.done.toLocaleString()} of{' '}
+            {progress.total.toLocaleString()}
+          </label>
+          <progress id="catalog-progress" max={progress.total} value={progress.done} />
+        </div>
       )}
       {lastError && <p className="muted small">Last sync attempt failed: {lastError}</p>}
       <p className="muted small">
