@@ -29,7 +29,8 @@ export interface ServerConfig {
   readonly signInAttemptsPerMinute: number;
   /** A fixed first-run setup code (automation); else a random one is printed at start. */
   readonly setupCode: string | undefined;
-  readonly trustProxy: boolean;
+  /** Proxies trusted for X-Forwarded-*: how many hops, or their addresses (false: none). */
+  readonly trustProxy: number | string | false;
   readonly production: boolean;
   readonly oidc: OidcConfig | undefined;
   readonly databaseUrl: string | undefined;
@@ -69,12 +70,23 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     sessionTtlSeconds: int(env.SESSION_TTL_DAYS, 30) * 86_400,
     signInAttemptsPerMinute: int(env.SIGNIN_ATTEMPTS_PER_MINUTE, 30),
     setupCode: env.SETUP_CODE || undefined,
-    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
     production: env.NODE_ENV === 'production',
     oidc: oidcFromEnv(env),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
   };
+}
+
+/** `TRUST_PROXY`: a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs. */
+function trustProxyOf(value: string | undefined): number | string | false {
+  if (!value || value === '0' || value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value === 'true')
+    throw new Error(
+      'TRUST_PROXY: give the number of proxy hops (e.g. 1) or their addresses, not true',
+    );
+  return value;
 }
 
 function oidcFromEnv(env: NodeJS.ProcessEnv): OidcConfig | undefined {

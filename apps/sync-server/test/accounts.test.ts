@@ -113,6 +113,40 @@ describe('sign-in (ACC3)', () => {
     ).toBe(200);
   });
 
+  it('parallel guesses cannot outrun the lockout; wrong current passwords count too', async () => {
+    server = await startTestServer();
+    const admin = await setUpAdmin(server);
+    await createPerson(server, admin, EDITOR);
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        api(server, 'POST', '/api/auth/signin', {
+          body: { email: EDITOR.email, password: `guess-${i}-xx` },
+        }),
+      ),
+    );
+    const statuses = guesses.map((g) => g.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(7);
+    // Someone holding the admin's session cannot guess the admin's password by changing it.
+    for (let i = 0; i < 5; i++)
+      expect(
+        (
+          await admin.call(server, 'POST', '/api/auth/password', {
+            current: `nope-${i}-xxx`,
+            next: 'whatever-123',
+          })
+        ).status,
+      ).toBe(403);
+    expect(
+      (
+        await admin.call(server, 'POST', '/api/auth/password', {
+          current: ADMIN.password,
+          next: 'whatever-123',
+        })
+      ).status,
+    ).toBe(429);
+  });
+
   it('limits attempts per address', async () => {
     server = await startTestServer({ config: { signInAttemptsPerMinute: 3 } });
     const statuses: number[] = [];

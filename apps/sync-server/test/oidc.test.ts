@@ -132,4 +132,18 @@ describe('single sign-on', () => {
     expect(refused.status).toBe(401);
     expect(refused.json.error).toMatch(/disabled/);
   });
+
+  it('a provider token is not renewed by the server, and a claim value that is no mapped role gives none', async () => {
+    const token = await idpToken({ sub: 'kc-88', name: 'Mo', groups: ['staff'] });
+    expect((await api(server, 'GET', '/api/auth/session', { token })).status).toBe(200);
+    expect((await api(server, 'POST', '/api/auth/refresh', { token })).status).toBe(401);
+    const odd = await idpToken({
+      sub: 'kc-89',
+      name: 'Ode',
+      groups: ['constructor', '__proto__', 'toString'],
+    });
+    const session = await api(server, 'GET', '/api/auth/session', { token: odd });
+    expect(session.status).toBe(200);
+    expect((session.json.user as { role: string }).role).toBe('viewer'); // the default role
+  });
 });

@@ -15,12 +15,12 @@ import {
   type AccountPatch,
 } from './accountStore.js';
 import type { AccountDirectory } from './directory.js';
-import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { hashPassword, passwordProblem } from './passwords.js';
 import type { Sessions } from './sessions.js';
 
 export class AccountError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409,
+    readonly status: 400 | 403 | 404 | 409 | 429,
     message: string,
   ) {
     super(message);
@@ -159,11 +159,22 @@ export class AccountAdmin {
     return this.setPassword(link.userId, link.userId, password);
   }
 
-  /** The signed-in person changes their own password, knowing the current one. */
-  async changeOwnPassword(userId: string, current: string, next: string): Promise<Account> {
+  /** The signed-in person changes their own password, knowing the current one (limited, audited). */
+  async changeOwnPassword(
+    userId: string,
+    current: string,
+    next: string,
+    address: string,
+  ): Promise<Account> {
     const account = await this.store.byId(userId);
-    if (!account?.passwordHash || !(await verifyPassword(current, account.passwordHash)))
-      throw new AccountError(403, 'the current password is wrong');
+    if (!account?.passwordHash)
+      throw new AccountError(403, 'this account has no password to change');
+    const checked = await this.sessions.confirmPassword(account, current, address);
+    if (!checked.ok)
+      throw new AccountError(
+        checked.status === 429 ? 429 : 403,
+        checked.status === 429 ? checked.error : 'the current password is wrong',
+      );
     return this.setPassword(userId, userId, next);
   }
 

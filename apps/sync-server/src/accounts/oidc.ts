@@ -27,7 +27,7 @@ export interface OidcConfig {
 
 /** `a=admin,b=editor` → { a: 'admin', b: 'editor' }. */
 export function parseRoleMap(text: string | undefined): Record<string, Role> {
-  const map: Record<string, Role> = {};
+  const map = Object.create(null) as Record<string, Role>;
   for (const pair of (text ?? '').split(',')) {
     const [value, role] = pair.split('=').map((s) => s.trim());
     if (!value || !role) continue;
@@ -76,7 +76,12 @@ export class OidcVerifier {
     const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
     let best: Role | undefined;
     for (const v of values) {
-      const role = typeof v === 'string' ? this.config.roleMap[v] : undefined;
+      // Own keys only: a claim value such as "constructor" is not a role.
+      const mapped =
+        typeof v === 'string' && Object.hasOwn(this.config.roleMap, v)
+          ? this.config.roleMap[v]
+          : undefined;
+      const role = mapped && (ROLES as readonly string[]).includes(mapped) ? mapped : undefined;
       if (role && (!best || rank(role) > rank(best))) best = role;
     }
     return best ?? this.config.defaultRole;
@@ -109,10 +114,25 @@ export class OidcVerifier {
     let account = await this.directory.account(id);
     try {
       if (!account) {
-        account = await store.create(
-          { id, email, name, role, passwordHash: undefined },
-          this.now(),
-        );
+        // The first administrator is made by first-run setup, never by a provider's token.
+        if ((await store.countAccounts()) === 0)
+          return { ok: false, error: 'Concord is not set up yet: create the first administrator' };
+        try {
+          account = await store.create(
+            { id, email, name, role, passwordHash: undefined },
+            this.now(),
+          );
+        } catch (error) {
+          // Several first requests at once: one creates the account, the others find it.
+          const existing = await store.byId(id);
+          if (!existing) throw error;
+          return this.directory.admit({
+            id,
+            role: existing.role,
+            name: existing.name,
+            expiresAt: (payload.exp as number) * 1000,
+          });
+        }
         await store.record({
           ts: this.now(),
           type: 'account-created',

@@ -41,6 +41,8 @@ export class Sessions {
   private readonly now: () => number;
   private readonly grace: number;
   private readonly window: number;
+  /** Password checks under way, per account and per address (`addr:…`). */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly directory: AccountDirectory,
@@ -63,16 +65,40 @@ export class Sessions {
   /**
    * How long sign-in stays closed for `subject` (0: open): after `threshold` failures within the
    * window, 30 s after the last one, doubling with each further failure, at most the window.
+   * Attempts still being checked count as failures, so parallel guesses cannot outrun the log.
    */
   private async lockedFor(subject: string, threshold: number): Promise<number> {
     const now = this.now();
     const { count, last } = await this.store.recentFailures(subject, now - this.window);
-    if (count < threshold || last === undefined) return 0;
+    const checking = this.inFlight.get(subject) ?? 0;
+    if (count + checking < threshold) return 0;
+    if (last === undefined || count < threshold) return 30_000; // the parallel attempts decide
     const lock = Math.min(this.window, 30_000 * 2 ** Math.min(count - threshold, 20));
     return Math.max(0, last + lock - now);
   }
 
-  async signIn(email: string, password: string, address: string): Promise<Outcome> {
+  private enter(subjects: readonly string[]): () => void {
+    for (const s of subjects) this.inFlight.set(s, (this.inFlight.get(s) ?? 0) + 1);
+    return () => {
+      for (const s of subjects) {
+        const left = (this.inFlight.get(s) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(s, left);
+        else this.inFlight.delete(s);
+      }
+    };
+  }
+
+  /**
+   * Checks a password with the limits and the audit of sign-in (ACC3): refused while the address
+   * or the account is locked, every failure logged. `subject` is the account's id, or the email
+   * typed when there is no such account.
+   */
+  private async checkPassword(
+    subject: string,
+    hash: string | undefined,
+    password: string,
+    address: string,
+  ): Promise<{ ok: true } | { ok: false; status: 401 | 429; error: string }> {
     const wait = (ms: number) =>
       ms > 90_000 ? `${Math.ceil(ms / 60_000)} minutes` : `${Math.ceil(ms / 1000)} seconds`;
     const addressLock = await this.lockedFor(
@@ -86,8 +112,6 @@ export class Sessions {
         error: `Too many failed sign-ins from this address. Try again in ${wait(addressLock)}.`,
       };
     }
-    const account = await this.store.byEmail(email);
-    const subject = account?.id ?? `email:${email.trim().toLowerCase().slice(0, 320)}`;
     const accountLock = await this.lockedFor(subject, this.options.maxFailuresPerAccount ?? 5);
     if (accountLock > 0) {
       return {
@@ -96,17 +120,34 @@ export class Sessions {
         error: `Too many failed sign-ins for this account. Try again in ${wait(accountLock)}, or ask an admin to reset the password.`,
       };
     }
-    const matches = await verifyPassword(password, account?.passwordHash ?? (await decoyHash()));
-    if (!account || !account.passwordHash || !matches) {
+    const leave = this.enter([subject, `addr:${address}`]);
+    try {
+      if (hash && (await verifyPassword(password, hash))) return { ok: true };
+      if (!hash) await verifyPassword(password, await decoyHash());
       await this.audit('sign-in-failed', subject, undefined, address);
       await this.audit('sign-in-failed', `addr:${address}`, undefined, address, subject);
       return { ok: false, status: 401, error: 'Wrong email or password.' };
+    } finally {
+      leave();
     }
+  }
+
+  async signIn(email: string, password: string, address: string): Promise<Outcome> {
+    const account = await this.store.byEmail(email);
+    const subject = account?.id ?? `email:${email.trim().toLowerCase().slice(0, 320)}`;
+    const checked = await this.checkPassword(subject, account?.passwordHash, password, address);
+    if (!checked.ok) return checked;
+    if (!account) return { ok: false, status: 401, error: 'Wrong email or password.' };
     if (account.disabled) {
       await this.audit('sign-in-failed', subject, undefined, address, 'account disabled');
       return { ok: false, status: 403, error: 'This account is disabled. Ask an admin.' };
     }
     return { ok: true, issued: await this.start(account, address) };
+  }
+
+  /** The signed-in person proves they know their password (to change it): limited like sign-in. */
+  async confirmPassword(account: Account, password: string, address: string) {
+    return this.checkPassword(account.id, account.passwordHash, password, address);
   }
 
   /** A new session for `account` (after a sign-in, first-run setup or a one-time link). */

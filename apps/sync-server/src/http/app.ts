@@ -34,8 +34,8 @@ export interface AppOptions {
   readonly rateLimitPerAddressPerMinute: number;
   readonly connection: ConnectionOptions;
   readonly maxConnectionsPerUser: number;
-  /** Take the client's address and protocol from X-Forwarded-* (behind a reverse proxy). */
-  readonly trustProxy: boolean;
+  /** Take the client's address and protocol from X-Forwarded-*, set by these proxies only. */
+  readonly trustProxy: number | string | false;
 }
 
 export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<FastifyInstance> {
@@ -46,7 +46,11 @@ export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<F
     // Document names are short; a longer path segment is not a request of ours.
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
-    trustProxy: options.trustProxy,
+    // A number of hops: the nearest that many proxies are trusted, no client-sent address.
+    trustProxy:
+      typeof options.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (options.trustProxy as number)
+        : options.trustProxy,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

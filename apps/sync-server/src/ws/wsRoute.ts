@@ -63,11 +63,10 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
   const { hub, auth, metrics, logger } = deps;
   const openByUser = new Map<string, Set<Connection>>();
 
-  // An account changed somewhere: look again at each of that person's connections here.
-  auth.directory.onChange((change) => {
-    const open = openByUser.get(change.userId);
-    if (!open) return;
-    for (const conn of [...open]) {
+  // Look again at each of a person's connections here: closed when they may no longer come in,
+  // closed to reconnect in their new role when it changed (ACC6).
+  const recheck = (userId: string) => {
+    for (const conn of [...(openByUser.get(userId) ?? [])]) {
       void auth.directory.admit(conn.user).then(
         (now) => {
           if (conn.closed) return;
@@ -78,7 +77,15 @@ export function wsRoute(app: FastifyInstance, deps: WsRouteDeps): void {
         (error: unknown) => logger.warn({ err: error }, 'account check failed'),
       );
     }
-  });
+  };
+  // At once when a change is announced; and every 30 s for everyone, in case an announcement was
+  // lost (the directory's answers are at most 5 s old).
+  auth.directory.onChange((change) => recheck(change.userId));
+  const sweep = setInterval(() => {
+    for (const userId of openByUser.keys()) recheck(userId);
+  }, 30_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
 
   function refuse(ws: WebSocket, code: number, reason: string): void {
     metrics.closes.inc({ code: String(code) });

@@ -138,6 +138,10 @@ export function authRoutes(app: FastifyInstance, ctx: HttpContext): void {
       await authenticate(ctx)(req);
       const user = userOf(req);
       if (user.sessionId) throw new HttpError(401, 'refresh a session with its refresh token');
+      // Only tokens of no account renew themselves: an account's access (single sign-on too) is
+      // renewed through its session or its provider, so disabling or a new role always applies.
+      if (await ctx.auth.directory.account(user.id))
+        throw new HttpError(401, 'sign in again: this token is not renewed');
       const token = await ctx.tokens.sign(
         { sub: user.id, role: user.role, name: user.name },
         ctx.tokenTtlSeconds,
@@ -182,7 +186,7 @@ export function authRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (req, reply) => {
       const account = await accountErrors(
-        ctx.admin.changeOwnPassword(userOf(req).id, req.body.current, req.body.next),
+        ctx.admin.changeOwnPassword(userOf(req).id, req.body.current, req.body.next, req.ip),
       );
       // Every session of this person ended with the old password; this one starts anew.
       const issued = await ctx.sessions.start(account, req.ip);
