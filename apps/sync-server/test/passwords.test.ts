@@ -33,9 +33,10 @@ describe('password hashing (ACC2)', () => {
   it('refuses tampered or unreadable hashes, and absurd parameters, without throwing', async () => {
     const stored = await hashPassword('secret-secret');
     const parts = stored.split('$');
+    // The first character of the key: all six of its bits are key bits (the last one's are not).
     const flipped = [
       ...parts.slice(0, 5),
-      `${parts[5]!.slice(0, -1)}${parts[5]!.endsWith('A') ? 'B' : 'A'}`,
+      `${parts[5]!.startsWith('A') ? 'B' : 'A'}${parts[5]!.slice(1)}`,
     ].join('$');
     expect(await verifyPassword('secret-secret', flipped)).toBe(false);
     expect(await verifyPassword('secret-secret', 'plain-text')).toBe(false);
