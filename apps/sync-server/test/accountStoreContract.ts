@@ -77,7 +77,12 @@ export function runAccountStoreContract(label: string, open: () => Promise<Accou
         updatedAt: 20,
         createdAt: 10,
       });
-      const c = await store.update(a.id, { passwordHash: 'new', disabled: false, name: 'V' }, 30);
+      expect(await store.countActiveAdmins()).toBe(0);
+      await store.update(a.id, { role: 'admin' }, 21);
+      expect(await store.countActiveAdmins()).toBe(0); // disabled
+      await store.update(a.id, { disabled: false }, 22);
+      expect(await store.countActiveAdmins()).toBe(1);
+      const c = await store.update(a.id, { passwordHash: 'new', role: 'viewer', name: 'V' }, 30);
       expect(c).toMatchObject({ name: 'V', role: 'viewer', disabled: false, passwordHash: 'new' });
       expect(await store.update('u-missing', { role: 'admin' }, 40)).toBeUndefined();
     });

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode, HybridClock, applyPatch, productKind } from '@concord/shared';
 import type { RunningServer } from '../src/server.js';
 import { ADMIN, CookieJar, createPerson, setUpAdmin, signInJar } from './accountHelpers.js';
-import { api, connect, rawConnect, startTestServer, synced, waitFor } from './helpers.js';
+import { api, connect, rawConnect, startTestServer, synced, token, waitFor } from './helpers.js';
 
 let server: RunningServer;
 afterEach(async () => {
@@ -313,6 +313,38 @@ describe('user administration (ACC5–ACC7)', () => {
     expect((await admin.call(server, 'GET', `/api/docs/profile:${adminId}`)).json.displayName).toBe(
       ADMIN.name,
     );
+  });
+
+  it('the last admin cannot be demoted or disabled; with a second admin they can', async () => {
+    server = await startTestServer();
+    const admin = await setUpAdmin(server);
+    const bId = await createPerson(server, admin, {
+      email: 'b@x.io',
+      name: 'B',
+      role: 'admin',
+      password: 'b-password-1',
+    });
+    const b = await signInJar(server, 'b@x.io', 'b-password-1');
+    const me = ((await admin.call(server, 'GET', '/api/auth/session')).json.user as { id: string })
+      .id;
+    expect((await b.call(server, 'PATCH', `/api/users/${me}`, { role: 'editor' })).status).toBe(
+      200,
+    );
+    const last = await admin.call(server, 'PATCH', `/api/users/${bId}`, { disabled: true });
+    expect(last.status).toBe(403); // the demoted admin is an editor now
+    expect((await b.call(server, 'PATCH', `/api/users/${me}`, { role: 'admin' })).status).toBe(200);
+    expect(
+      (await admin.call(server, 'PATCH', `/api/users/${bId}`, { role: 'viewer' })).status,
+    ).toBe(200);
+    const refused = await b.call(server, 'PATCH', `/api/users/${me}`, { role: 'viewer' });
+    expect(refused.status).toBe(403); // b is a viewer now
+    // The only admin left cannot be demoted by anyone (a service admin token here).
+    const only = await api(server, 'PATCH', `/api/users/${me}`, {
+      token: token('ops', 'admin'),
+      body: { role: 'editor' },
+    });
+    expect(only.status).toBe(409);
+    expect(only.json.error).toMatch(/last admin/);
   });
 
   it('an admin cannot demote or disable themselves', async () => {

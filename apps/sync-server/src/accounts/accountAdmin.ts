@@ -203,6 +203,13 @@ export class AccountAdmin {
       ((patch.role && patch.role !== 'admin' && before.role === 'admin') || patch.disabled)
     )
       throw new AccountError(403, 'you cannot demote or disable yourself: ask another admin');
+    // One enabled admin always remains: demoting or disabling the last one is refused.
+    const losesAdmin =
+      before.role === 'admin' &&
+      !before.disabled &&
+      ((patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true);
+    if (losesAdmin && (await this.store.countActiveAdmins()) <= 1)
+      throw new AccountError(409, 'this is the last admin: make someone else an admin first');
     const { password, ...rest } = patch;
     const change: AccountPatch = { ...rest };
     if (password !== undefined) {

@@ -113,6 +113,8 @@ export class EmailTaken extends Error {
 
 export interface AccountStore {
   countAccounts(): Promise<number>;
+  /** Admins who are not disabled. */
+  countActiveAdmins(): Promise<number>;
   /** Throws EmailTaken. */
   create(account: NewAccount, now: number): Promise<Account>;
   /** Creates the account only while there is none at all (first run); false otherwise. */

@@ -122,6 +122,13 @@ export class PostgresAccountStore implements AccountStore {
     return Number(rows[0]!.n);
   }
 
+  async countActiveAdmins(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.s}.accounts WHERE role = 'admin' AND NOT disabled`,
+    );
+    return Number(rows[0]!.n);
+  }
+
   private async insert(q: pg.Pool | pg.PoolClient, a: NewAccount, now: number): Promise<Account> {
     try {
       await q.query(

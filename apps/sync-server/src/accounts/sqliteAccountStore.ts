@@ -118,6 +118,14 @@ export class SqliteAccountStore implements AccountStore {
     return (this.db.prepare('SELECT count(*) AS n FROM accounts').get() as { n: number }).n;
   }
 
+  async countActiveAdmins(): Promise<number> {
+    return (
+      this.db
+        .prepare(`SELECT count(*) AS n FROM accounts WHERE role = 'admin' AND disabled = 0`)
+        .get() as { n: number }
+    ).n;
+  }
+
   private insert(a: NewAccount, now: number): Account {
     try {
       this.db

@@ -153,16 +153,27 @@ export function authRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
   );
 
-  r.post('/api/auth/signout', async (req, reply) => {
-    const signedIn = await ctx.auth.verify(tokenOf(req));
-    await ctx.sessions.signOut(
-      req.cookies[REFRESH_COOKIE],
-      signedIn.ok ? { userId: signedIn.user.id, family: signedIn.user.sessionId } : undefined,
-      req.ip,
-    );
-    clearSessionCookies(req, reply);
-    return reply.code(204).send();
-  });
+  r.post(
+    '/api/auth/signout',
+    {
+      schema: {
+        body: z
+          .object({ refreshToken: z.string().max(200) })
+          .strict()
+          .nullish(),
+      },
+    },
+    async (req, reply) => {
+      const signedIn = await ctx.auth.verify(tokenOf(req));
+      await ctx.sessions.signOut(
+        req.body?.refreshToken ?? req.cookies[REFRESH_COOKIE],
+        signedIn.ok ? { userId: signedIn.user.id, family: signedIn.user.sessionId } : undefined,
+        req.ip,
+      );
+      clearSessionCookies(req, reply);
+      return reply.code(204).send();
+    },
+  );
 
   r.get('/api/auth/session', { preValidation: authenticate(ctx) }, async (req, reply) => {
     const user = userOf(req);
