@@ -217,4 +217,18 @@ describe('DocSession', () => {
     expect(other.store.getState().unsaved).toBe(1);
     expect(other.provider!.params.schema).toBe(String(productKind.schemaVersion));
   });
+
+  // Edits relayed between tabs (DERIVE1): stored and counted by every tab until acknowledged.
+  it('an edit made in tab A is stored and counted as unsaved by tab B too', async () => {
+    const storage = new MemoryStorage();
+    const a = await open('product:relay', deps(storage));
+    const b = await open('product:relay', deps(storage));
+    // A first edit (its structs start at clock 0), then a second one (they do not).
+    expect(a.edit({ name: 'First' })).toEqual([]);
+    await expect.poll(() => b.store.getState().unsaved, { timeout: 2_000 }).toBeGreaterThan(0);
+    expect(a.edit({ name: 'From tab A' })).toEqual([]);
+    await expect.poll(() => String(b.doc.getMap('r:name').size), { timeout: 2_000 }).not.toBe('0');
+    await expect.poll(() => b.store.getState().unsaved, { timeout: 2_000 }).toBe(2);
+    expect(b.store.getState().status).toMatch(/unsaved change/);
+  });
 });

@@ -3,6 +3,7 @@
  * store. Its tables live in the deployment's schema (default `concord`) next to the log.
  */
 import pg from 'pg';
+import { pgTransaction } from '../store/pgTransaction.js';
 import type { Role } from '@concord/shared';
 import {
   EmailTaken,
@@ -100,19 +101,8 @@ export class PostgresAccountStore implements AccountStore {
     return store;
   }
 
-  private async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return pgTransaction(this.pool, fn);
   }
 
   async countAccounts(): Promise<number> {

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FanOut, FanOutListener } from '../fanout/fanOut.js';
+import { ENTRY_KINDS } from '@concord/shared';
 import type { EntryKind, LogEntry } from '../store/eventStore.js';
 import type { ScaleMetrics } from './scaleMetrics.js';
 
@@ -187,14 +188,6 @@ export class RedisFanOut implements FanOut {
   }
 }
 
-const KINDS: readonly string[] = [
-  'edit',
-  'compensation',
-  'restore',
-  'revert',
-  'patch',
-  'migration',
-] satisfies EntryKind[];
 function isEntryKind(kind: string | undefined): kind is EntryKind {
-  return kind !== undefined && KINDS.includes(kind);
+  return kind !== undefined && (ENTRY_KINDS as readonly string[]).includes(kind);
 }

@@ -14,6 +14,7 @@
  * and lone surrogates, which jsonb refuses, so any value the schema lets through is stored (PG2).
  */
 import pg from 'pg';
+import { pgTransaction } from './pgTransaction.js';
 import type {
   BlameIndex,
   AppendBatch,
@@ -131,19 +132,8 @@ export class PostgresEventStore implements EventStore {
     return `"${this.schema}"`;
   }
 
-  private async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return pgTransaction(this.pool, fn);
   }
 
   async append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {

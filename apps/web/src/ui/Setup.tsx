@@ -1,7 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiClient } from '../api/client';
 import type { AuthStore } from '../stores/authStore';
 import { useHashParam } from './hooks';
+import { FormError, useSubmit } from './useSubmit';
 
 const api = new ApiClient(() => undefined);
 
@@ -15,27 +16,15 @@ export function Setup({ auth, minPassword }: { auth: AuthStore; minPassword: num
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const result = await api.setup(code.trim(), email.trim(), name.trim(), password);
-      window.location.hash = '#/';
-      auth.signedIn(result.user, { accessExpiresAt: result.accessExpiresAt });
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    const result = await api.setup(code.trim(), email.trim(), name.trim(), password);
+    window.location.hash = '#/';
+    auth.signedIn(result.user, { accessExpiresAt: result.accessExpiresAt });
+  });
 
   return (
     <main className="signin">
-      <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="setup-title">
+      <form className="card" onSubmit={onSubmit} aria-labelledby="setup-title">
         <h1 id="setup-title">Create the first administrator</h1>
         <p className="muted">
           Concord has no accounts yet. The server printed a setup link with a one-time code when it
@@ -71,11 +60,7 @@ export function Setup({ auth, minPassword }: { auth: AuthStore; minPassword: num
           autoComplete="new-password"
         />
         <p className="muted">At least {minPassword} characters.</p>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Creating…' : 'Create administrator'}
         </button>
@@ -88,27 +73,15 @@ export function Setup({ auth, minPassword }: { auth: AuthStore; minPassword: num
 export function ChoosePassword({ auth, minPassword }: { auth: AuthStore; minPassword: number }) {
   const token = useHashParam('token');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const result = await api.useLink(token, password);
-      window.location.hash = '#/';
-      auth.signedIn(result.user, { accessExpiresAt: result.accessExpiresAt });
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    const result = await api.useLink(token, password);
+    window.location.hash = '#/';
+    auth.signedIn(result.user, { accessExpiresAt: result.accessExpiresAt });
+  });
 
   return (
     <main className="signin">
-      <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="link-title">
+      <form className="card" onSubmit={onSubmit} aria-labelledby="link-title">
         <h1 id="link-title">Choose your password</h1>
         <label htmlFor="link-password">New password</label>
         <input
@@ -122,11 +95,7 @@ export function ChoosePassword({ auth, minPassword }: { auth: AuthStore; minPass
           autoComplete="new-password"
         />
         <p className="muted">At least {minPassword} characters.</p>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Saving…' : 'Set password and sign in'}
         </button>

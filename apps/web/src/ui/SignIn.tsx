@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { ApiClient, type AuthConfig } from '../api/client';
 import type { AuthStore } from '../stores/authStore';
 import type { Role, SessionUser } from '@concord/shared';
+import { FormError, useSubmit } from './useSubmit';
 
 const api = new ApiClient(() => undefined);
 
@@ -30,26 +31,14 @@ export function SignIn({
 }) {
   const [email, setEmail] = useState(previous?.email ?? '');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const result = await api.signIn(email.trim(), password);
-      auth.signedIn(result.user, { accessExpiresAt: result.accessExpiresAt });
-    } catch (e) {
-      setError(failure(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    const result = await api.signIn(email.trim(), password);
+    auth.signedIn(result.user, { accessExpiresAt: result.accessExpiresAt });
+  }, failure);
 
   return (
     <main className="signin">
-      <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
+      <form className="card" onSubmit={onSubmit} aria-labelledby="signin-title">
         <h1 id="signin-title">Concord</h1>
         {previous ? (
           <p role="alert" className="banner">
@@ -81,11 +70,7 @@ export function SignIn({
           onChange={(e) => setPassword(e.target.value)}
           autoComplete="current-password"
         />
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
         <button type="submit" className="primary" disabled={busy || !email.trim() || !password}>
           {busy ? 'Signing in…' : config?.demo ? 'Sign in with email' : 'Sign in'}
         </button>
@@ -104,25 +89,16 @@ export function SignIn({
 function DemoSignIn({ auth }: { auth: AuthStore }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('editor');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, onSubmit } = useSubmit(
+    async () => {
       const result = await api.demoSignIn(name.trim(), role);
       auth.signedIn(result.user, { token: result.token });
-    } catch (e) {
-      setError(`Sign-in failed: ${failure(e)}`);
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    (e) => `Sign-in failed: ${failure(e)}`,
+  );
 
   return (
-    <form className="card demo" onSubmit={(e) => void submit(e)} aria-labelledby="demo-title">
+    <form className="card demo" onSubmit={onSubmit} aria-labelledby="demo-title">
       <h2 id="demo-title">
         Demo sign-in <span className="badge warn">Demo mode</span>
       </h2>
@@ -144,11 +120,7 @@ function DemoSignIn({ auth }: { auth: AuthStore }) {
         <option value="editor">Editor</option>
         <option value="admin">Admin</option>
       </select>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <button type="submit" className="primary" disabled={busy || !name.trim()}>
         {busy ? 'Signing in…' : 'Sign in'}
       </button>
