@@ -156,6 +156,23 @@ export function runAccountStoreContract(label: string, open: () => Promise<Accou
       expect(await store.useLink(link.hash, 51)).toBeUndefined();
       expect(await store.useLink(late.hash, 100)).toBeUndefined();
       expect(await store.useLink(newSecret().hash, 1)).toBeUndefined();
+      const revoked = newSecret();
+      const other = newSecret();
+      await store.addLink({
+        tokenHash: revoked.hash,
+        userId: 'u1',
+        purpose: 'reset',
+        expiresAt: 100,
+      });
+      await store.addLink({
+        tokenHash: other.hash,
+        userId: 'u2',
+        purpose: 'reset',
+        expiresAt: 100,
+      });
+      await store.revokeLinks('u1', 60);
+      expect(await store.useLink(revoked.hash, 61)).toBeUndefined();
+      expect(await store.useLink(other.hash, 61)).toMatchObject({ userId: 'u2' });
     });
 
     it('ACC2: the audit log pages newest first and counts failures since the last success', async () => {

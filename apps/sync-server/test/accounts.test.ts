@@ -347,6 +347,26 @@ describe('user administration (ACC5–ACC7)', () => {
     expect(only.json.error).toMatch(/last admin/);
   });
 
+  it('a reset link made before a password change no longer works', async () => {
+    server = await startTestServer();
+    const admin = await setUpAdmin(server);
+    const id = await createPerson(server, admin, EDITOR);
+    const url = String((await admin.call(server, 'POST', `/api/users/${id}/reset-link`)).json.url);
+    const token = new URL(`http://x${url.replace('#', '')}`).searchParams.get('token')!;
+    expect(
+      (await admin.call(server, 'PATCH', `/api/users/${id}`, { password: 'brand-new-pass-1' }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await new CookieJar().call(server, 'POST', '/api/auth/link', {
+          token,
+          password: 'taken-over-1',
+        })
+      ).status,
+    ).toBe(403);
+  });
+
   it('an admin cannot demote or disable themselves', async () => {
     server = await startTestServer();
     const admin = await setUpAdmin(server);

@@ -234,7 +234,11 @@ export class AccountAdmin {
       await this.named(after, actor);
     }
     if (change.passwordHash !== undefined) await audit('password-changed');
-    if (change.disabled || change.passwordHash !== undefined) await this.sessions.revokeAll(userId);
+    if (change.disabled || change.passwordHash !== undefined) {
+      await this.sessions.revokeAll(userId);
+      // A link made before is for the account as it was: it no longer works.
+      await this.store.revokeLinks(userId, this.now());
+    }
     await this.directory.announce({ type: 'account', userId });
     return after;
   }

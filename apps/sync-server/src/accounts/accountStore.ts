@@ -138,6 +138,8 @@ export interface AccountStore {
   revokeUserSessions(userId: string, now: number): Promise<string[]>;
 
   addLink(link: Omit<OneTimeLink, 'usedAt'>): Promise<void>;
+  /** Ends every unused link of the user (their password changed, or they were disabled). */
+  revokeLinks(userId: string, now: number): Promise<void>;
   /** Marks the link used and returns it, if it exists, is unused and has not expired. */
   useLink(tokenHash: string, now: number): Promise<OneTimeLink | undefined>;
 

@@ -290,6 +290,13 @@ export class PostgresAccountStore implements AccountStore {
     );
   }
 
+  async revokeLinks(userId: string, now: number): Promise<void> {
+    await this.pool.query(
+      `UPDATE ${this.s}.links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL`,
+      [now, userId],
+    );
+  }
+
   async useLink(tokenHash: string, now: number): Promise<OneTimeLink | undefined> {
     const { rows } = await this.pool.query<{
       user_id: string;

@@ -285,6 +285,12 @@ export class SqliteAccountStore implements AccountStore {
       .run(link.tokenHash, link.userId, link.purpose, link.expiresAt);
   }
 
+  async revokeLinks(userId: string, now: number): Promise<void> {
+    this.db
+      .prepare('UPDATE links SET used_at = ? WHERE user_id = ? AND used_at IS NULL')
+      .run(now, userId);
+  }
+
   async useLink(tokenHash: string, now: number): Promise<OneTimeLink | undefined> {
     return this.db
       .transaction(() => {
