@@ -1,21 +1,22 @@
 import type * as Y from 'yjs';
-import { materialize, productKind, profileKind, type DocName } from '@concord/shared';
+import { productKind, profileKind, readField, type DocName } from '@concord/shared';
 import type { DocMeta } from '../storage/docStorage';
 
-/** The small record the catalog list shows, so it renders without loading every document. */
+/**
+ * The small record the catalog list shows, so it renders without loading every document. Made on
+ * every stored update (DERIVE1), so it reads only the fields it shows — never a long description.
+ */
 export function summarize(doc: Y.Doc, name: DocName): NonNullable<DocMeta['summary']> {
-  if (name.kind === 'profile') {
-    const p = materialize(doc, profileKind, name.id);
-    return { displayName: String(p.displayName) };
-  }
-  const p = materialize(doc, productKind, name.id);
+  if (name.kind === 'profile')
+    return { displayName: String(readField(doc, profileKind, 'displayName')) };
+  const field = (f: string) => readField(doc, productKind, f);
   return {
-    name: String(p.name),
-    sku: String(p.sku),
-    status: String(p.status),
-    priceCents: Number(p.priceCents),
-    currency: String(p.currency),
-    stock: Number(p.stock),
-    tags: p.tags as string[],
+    name: String(field('name')),
+    sku: String(field('sku')),
+    status: String(field('status')),
+    priceCents: Number(field('priceCents')),
+    currency: String(field('currency')),
+    stock: Number(field('stock')),
+    tags: field('tags') as string[],
   };
 }

@@ -6,11 +6,11 @@
  * per account and per address by the audit log (sessions.ts).
  */
 import { z } from 'zod';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AccountError } from '../../accounts/accountAdmin.js';
 import { MAX_PASSWORD, MIN_PASSWORD } from '../../accounts/passwords.js';
-import type { Outcome } from '../../accounts/sessions.js';
+import type { Issued, Outcome } from '../../accounts/sessions.js';
 import { ROLES, cleanName } from '../../auth/tokens.js';
 import {
   HttpError,
@@ -47,6 +47,26 @@ function issuedOrThrow(outcome: Outcome) {
   return outcome.issued;
 }
 
+/** A browser's session: the tokens go into cookies, the body says who and until when. */
+function answerWithCookies(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  issued: Issued,
+  status = 200,
+): FastifyReply {
+  setSessionCookies(req, reply, issued);
+  return sendJson(reply, status, sessionBody(issued));
+}
+
+/** An API client's session: the tokens in the body. */
+function answerWithTokens(reply: FastifyReply, issued: Issued): FastifyReply {
+  return sendJson(reply, 200, {
+    ...sessionBody(issued),
+    token: issued.accessToken,
+    refreshToken: issued.refreshToken,
+  });
+}
+
 export function authRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const limit = ctx.signInAttemptsPerMinute;
@@ -71,8 +91,7 @@ export function authRoutes(app: FastifyInstance, ctx: HttpContext): void {
         ctx.admin.setup(req.body.code, { ...req.body, role: 'admin' }, req.ip),
       );
       const issued = await ctx.sessions.start(account, req.ip);
-      setSessionCookies(req, reply, issued);
-      return sendJson(reply, 201, sessionBody(issued));
+      return answerWithCookies(req, reply, issued, 201);
     },
   );
 
@@ -83,8 +102,7 @@ export function authRoutes(app: FastifyInstance, ctx: HttpContext): void {
       const issued = issuedOrThrow(
         await ctx.sessions.signIn(req.body.email, req.body.password, req.ip),
       );
-      setSessionCookies(req, reply, issued);
-      return sendJson(reply, 200, sessionBody(issued));
+      return answerWithCookies(req, reply, issued);
     },
   );
 
@@ -96,11 +114,7 @@ export function authRoutes(app: FastifyInstance, ctx: HttpContext): void {
       const issued = issuedOrThrow(
         await ctx.sessions.signIn(req.body.email, req.body.password, req.ip),
       );
-      return sendJson(reply, 200, {
-        ...sessionBody(issued),
-        token: issued.accessToken,
-        refreshToken: issued.refreshToken,
-      });
+      return answerWithTokens(reply, issued);
     },
   );
 
@@ -125,14 +139,9 @@ export function authRoutes(app: FastifyInstance, ctx: HttpContext): void {
         }
         const issued = outcome.issued;
         if (fromBody) {
-          return sendJson(reply, 200, {
-            ...sessionBody(issued),
-            token: issued.accessToken,
-            refreshToken: issued.refreshToken,
-          });
+          return answerWithTokens(reply, issued);
         }
-        setSessionCookies(req, reply, issued);
-        return sendJson(reply, 200, sessionBody(issued));
+        return answerWithCookies(req, reply, issued);
       }
       // A service (or demo) token that is still valid is renewed as it is.
       await authenticate(ctx)(req);
@@ -201,8 +210,7 @@ export function authRoutes(app: FastifyInstance, ctx: HttpContext): void {
       );
       // Every session of this person ended with the old password; this one starts anew.
       const issued = await ctx.sessions.start(account, req.ip);
-      setSessionCookies(req, reply, issued);
-      return sendJson(reply, 200, sessionBody(issued));
+      return answerWithCookies(req, reply, issued);
     },
   );
 
@@ -215,8 +223,7 @@ export function authRoutes(app: FastifyInstance, ctx: HttpContext): void {
     async (req, reply) => {
       const account = await accountErrors(ctx.admin.useLink(req.body.token, req.body.password));
       const issued = await ctx.sessions.start(account, req.ip);
-      setSessionCookies(req, reply, issued);
-      return sendJson(reply, 200, sessionBody(issued));
+      return answerWithCookies(req, reply, issued);
     },
   );
 
