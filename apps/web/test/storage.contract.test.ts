@@ -120,4 +120,28 @@ describe.each(implementations)('DocStorage contract: %s', (_name, create) => {
     expect(await s.countUpdates('product:s')).toBe(1);
     s.close();
   });
+
+  it('appends many updates in one write, in order, counting each (a document twice included)', async () => {
+    const s = await create();
+    await s.appendUpdate('product:m1', edit('before'));
+    const metas = await s.appendMany([
+      { doc: 'product:m1', update: edit('one'), change: (m) => ({ ...m, version: 7 }) },
+      { doc: 'product:m2', update: edit('two') },
+      { doc: 'product:m1', update: edit('three'), change: (m) => ({ ...m, summarized: m.stored }) },
+    ]);
+    expect(metas.map((m) => [m.doc, m.stored])).toEqual([
+      ['product:m1', 2],
+      ['product:m2', 1],
+      ['product:m1', 3],
+    ]);
+    expect(await s.getMeta('product:m1')).toMatchObject({ stored: 3, version: 7, summarized: 2 });
+    expect(textOf(await s.loadUpdates('product:m1'))).toHaveLength('beforeonethree'.length);
+    expect(await s.interrupted()).toEqual([]);
+    const read = await s.readMany(['product:m1', 'product:m2', 'product:none']);
+    expect(read.get('product:m1')?.updates).toHaveLength(3);
+    expect(read.get('product:m1')?.meta?.stored).toBe(3);
+    expect(textOf(read.get('product:m2')!.updates)).toBe('two');
+    expect(read.get('product:none')).toEqual({ updates: [] });
+    s.close();
+  });
 });

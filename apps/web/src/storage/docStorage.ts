@@ -41,6 +41,17 @@ export function summaryStale(meta: DocMeta): boolean {
   return meta.summarized === undefined || meta.summarized !== (meta.stored ?? 0);
 }
 
+export interface AppendEntry {
+  readonly doc: string;
+  readonly update: Uint8Array;
+  readonly change?: (old: DocMeta) => DocMeta;
+}
+
+export interface StoredDoc {
+  readonly updates: Uint8Array[];
+  readonly meta?: DocMeta;
+}
+
 export interface DocStorage {
   /** Every stored update of `doc`, oldest first (a compacted snapshot counts as one). */
   loadUpdates(doc: string): Promise<Uint8Array[]>;
@@ -55,6 +66,13 @@ export interface DocStorage {
     update: Uint8Array,
     change?: (old: DocMeta) => DocMeta,
   ): Promise<DocMeta>;
+  /**
+   * Many appends in one transaction (a catch-up batch): the same as `appendUpdate` for each entry,
+   * in order, all committed together. Answers the new metadata of each entry.
+   */
+  appendMany(entries: readonly AppendEntry[]): Promise<DocMeta[]>;
+  /** The stored updates and metadata of many documents, read in one transaction. */
+  readMany(docs: readonly string[]): Promise<Map<string, StoredDoc>>;
   /** Number of stored log entries of `doc`. */
   countUpdates(doc: string): Promise<number>;
   /**

@@ -3,8 +3,10 @@ import {
   emptyMeta,
   isQuotaError,
   StorageFullError,
+  type AppendEntry,
   type DocMeta,
   type DocStorage,
+  type StoredDoc,
 } from './docStorage';
 
 interface UpdateRow {
@@ -74,6 +76,58 @@ export class IdbStorage implements DocStorage {
       await tx.done.catch(() => undefined);
       throw isQuotaError(error) ? new StorageFullError(error) : error;
     });
+  }
+
+  appendMany(entries: readonly AppendEntry[]): Promise<DocMeta[]> {
+    const tx = this.db.transaction(['updates', 'meta', 'appending'], 'readwrite');
+    const meta = tx.objectStore('meta');
+    const updates = tx.objectStore('updates');
+    const appending = tx.objectStore('appending');
+    // Every request is issued at once, in order: one transaction, no round trip per document.
+    const written = Promise.all(
+      entries.flatMap(({ doc, update }) => [updates.add({ doc, update }), appending.put({ doc })]),
+    );
+    const docs = [...new Set(entries.map((e) => e.doc))];
+    const writes = (async () => {
+      const olds = await Promise.all(docs.map((doc) => meta.get(doc)));
+      const latest = new Map(docs.map((doc, i) => [doc, olds[i] ?? emptyMeta(doc)]));
+      await written;
+      const metas = entries.map(({ doc, change = (m: DocMeta) => m }) => {
+        const old = latest.get(doc)!;
+        const next = { ...change(old), stored: (old.stored ?? 0) + 1 };
+        latest.set(doc, next);
+        return next;
+      });
+      await Promise.all([
+        ...[...latest.values()].map((m) => meta.put(m)),
+        ...docs.map((doc) => appending.delete(doc)),
+      ]);
+      return metas;
+    })();
+    const done = (async () => {
+      const metas = await writes;
+      await guard(tx.done);
+      return metas;
+    })();
+    return done.catch(async (error: unknown) => {
+      await tx.done.catch(() => undefined);
+      throw isQuotaError(error) ? new StorageFullError(error) : error;
+    });
+  }
+
+  async readMany(docs: readonly string[]): Promise<Map<string, StoredDoc>> {
+    const tx = this.db.transaction(['updates', 'meta'], 'readonly');
+    const index = tx.objectStore('updates').index('doc');
+    const metaStore = tx.objectStore('meta');
+    const read = await Promise.all(
+      docs.map(async (doc) => {
+        const [rows, meta] = await Promise.all([index.getAll(doc), metaStore.get(doc)]);
+        const updates = rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).map((r) => r.update);
+        return [doc, { updates, ...(meta ? { meta } : {}) }] as const;
+      }),
+    );
+    await tx.done;
+    return new Map(read);
   }
 
   async countUpdates(doc: string): Promise<number> {

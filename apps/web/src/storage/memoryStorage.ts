@@ -1,4 +1,10 @@
-import { emptyMeta, type DocMeta, type DocStorage } from './docStorage';
+import {
+  emptyMeta,
+  type AppendEntry,
+  type DocMeta,
+  type DocStorage,
+  type StoredDoc,
+} from './docStorage';
 
 /** In-memory DocStorage: tests, and a fallback when IndexedDB is unavailable (private mode). */
 export class MemoryStorage implements DocStorage {
@@ -21,6 +27,21 @@ export class MemoryStorage implements DocStorage {
     const next = { ...change(old), stored: (old.stored ?? 0) + 1 };
     this.meta.set(doc, next);
     return next;
+  }
+
+  async appendMany(entries: readonly AppendEntry[]): Promise<DocMeta[]> {
+    const out: DocMeta[] = [];
+    for (const e of entries) out.push(await this.appendUpdate(e.doc, e.update, e.change));
+    return out;
+  }
+
+  async readMany(docs: readonly string[]): Promise<Map<string, StoredDoc>> {
+    const out = new Map<string, StoredDoc>();
+    for (const doc of docs) {
+      const meta = this.meta.get(doc);
+      out.set(doc, { updates: [...(this.logs.get(doc) ?? [])], ...(meta ? { meta } : {}) });
+    }
+    return out;
   }
 
   async countUpdates(doc: string): Promise<number> {

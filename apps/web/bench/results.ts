@@ -1,0 +1,46 @@
+/** The web benchmark's results: JSON lines, and the Markdown table regenerated from them. */
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface WebBenchResult {
+  readonly at: string;
+  readonly products: number;
+  readonly seedMs: number;
+  readonly firstSyncMs: number;
+  readonly reloadToInteractiveMs: number;
+  readonly keystrokeMedianMs: number;
+  readonly keystrokeP95Ms: number;
+  readonly heapAfterSyncMb: number;
+  readonly heapAfterReloadMb: number;
+}
+
+const DIR = import.meta.dirname;
+const LINES = join(DIR, 'results.jsonl');
+const README = join(DIR, 'README.md');
+const BEGIN = '<!-- results:begin -->';
+const END = '<!-- results:end -->';
+
+export function appendResult(result: WebBenchResult): void {
+  appendFileSync(LINES, `${JSON.stringify(result)}\n`);
+  if (!existsSync(README)) return;
+  const all = readFileSync(LINES, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as WebBenchResult);
+  const rows = all.map(
+    (r) =>
+      `| ${r.at.slice(0, 16).replace('T', ' ')} | ${r.products.toLocaleString('en')} | ` +
+      `${(r.firstSyncMs / 1000).toFixed(1)} s | ${r.reloadToInteractiveMs} ms | ` +
+      `${r.keystrokeMedianMs} / ${r.keystrokeP95Ms} ms | ${r.heapAfterSyncMb} / ${r.heapAfterReloadMb} MB |`,
+  );
+  const table = [
+    '| run (UTC) | products | first sync | reload → interactive | keystroke median / p95 | JS heap after sync / reload |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+  const text = readFileSync(README, 'utf8');
+  const start = text.indexOf(BEGIN);
+  const stop = text.indexOf(END);
+  if (start < 0 || stop < 0) return;
+  writeFileSync(README, `${text.slice(0, start + BEGIN.length)}\n${table}\n${text.slice(stop)}`);
+}
