@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { createProduct, signIn, status } from './helpers';
 
-test('catalog: search, status filter and archive', async ({ browser }) => {
+test('catalog: search, status filter and archiving from the table', async ({ browser }) => {
   const { page } = await signIn(browser, 'Nora');
   await createProduct(page, 'Nora red chair');
   await page.getByLabel('SKU').fill('CH-RED');
@@ -17,19 +17,23 @@ test('catalog: search, status filter and archive', async ({ browser }) => {
     .click();
   await expect(status(page)).toHaveText('All changes saved');
 
-  const products = page.getByRole('list', { name: 'Products' });
-  await expect(products.getByRole('listitem')).toHaveCount(2);
+  const products = page.getByRole('grid', { name: 'Products' });
+  const rows = products.getByRole('row').filter({ has: page.getByRole('link') });
+  await expect(rows).toHaveCount(2);
   await page.getByLabel('Search products').fill('ch-red');
-  await expect(products.getByRole('listitem')).toHaveCount(1);
+  await expect(rows).toHaveCount(1);
   await expect(products).toContainText('Nora red chair');
   await page.getByLabel('Search products').fill('');
 
   await page.getByLabel('Filter by status').selectOption('active');
-  await expect(products.getByRole('listitem')).toHaveCount(1);
+  await expect(rows).toHaveCount(1);
   await page.getByLabel('Filter by status').selectOption('current');
 
-  await page.getByRole('button', { name: 'Archive Nora blue table' }).click();
-  await expect(products.getByRole('listitem')).toHaveCount(1);
+  await page.getByRole('checkbox', { name: 'Select Nora blue table' }).click();
+  await page.getByLabel('Status', { exact: true }).selectOption('archived');
+  await page.getByRole('button', { name: 'Set status' }).click();
+  await expect(page.getByText('Changed 1 product.')).toBeVisible();
+  await expect(rows).toHaveCount(1);
   await expect(products).not.toContainText('Nora blue table');
   await page.getByLabel('Filter by status').selectOption('archived');
   await expect(products).toContainText('Nora blue table');
@@ -38,5 +42,5 @@ test('catalog: search, status filter and archive', async ({ browser }) => {
   // The archive reached the server: a fresh browser sees it archived.
   const other = await signIn(browser, 'Omar');
   await other.page.getByLabel('Filter by status').selectOption('archived');
-  await expect(other.page.getByRole('list', { name: 'Products' })).toContainText('Nora blue table');
+  await expect(other.page.getByRole('grid', { name: 'Products' })).toContainText('Nora blue table');
 });

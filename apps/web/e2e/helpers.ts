@@ -46,3 +46,27 @@ export async function goOffline(person: Person): Promise<void> {
   await person.context.setOffline(true);
   await expect(status(person.page)).toHaveText(/Offline|unsaved/);
 }
+
+/** Products created over the API (as a demo editor), for tests that need many. */
+export async function seedProducts(
+  context: BrowserContext,
+  products: readonly Record<string, unknown>[],
+  ids: (i: number) => string,
+): Promise<void> {
+  const demo = await context.request.post('/api/auth/demo', {
+    data: { name: `Seeder ${ids(0)}`, role: 'editor' },
+  });
+  const { token } = (await demo.json()) as { token: string };
+  let next = 0;
+  async function worker() {
+    while (next < products.length) {
+      const i = next++;
+      const res = await context.request.patch(`/api/docs/product:${ids(i)}`, {
+        headers: { authorization: `Bearer ${token}` },
+        data: products[i],
+      });
+      expect(res.status(), await res.text()).toBeLessThan(300);
+    }
+  }
+  await Promise.all(Array.from({ length: 6 }, worker));
+}

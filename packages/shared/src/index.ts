@@ -12,6 +12,7 @@ export * from './validation.js';
 export * from './documentKind.js';
 export * from './historySessions.js';
 export * from './product.js';
+export * from './productBulk.js';
 export * from './profile.js';
 export * from './kinds.js';
 export * from './closeCodes.js';

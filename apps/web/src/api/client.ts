@@ -70,7 +70,7 @@ export interface AuthEventEntry {
 export interface DocListEntry {
   readonly doc: string;
   readonly version: number;
-  readonly updatedAt: string | number;
+  readonly updatedAt: number;
 }
 
 export interface SyncAnswer {

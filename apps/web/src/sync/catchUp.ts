@@ -81,6 +81,7 @@ export async function catchUp(
   const listed = await api.listDocs(kind);
   const metas = new Map((await storage.allMeta(`${kind}:`)).map((m) => [m.doc, m]));
   const stale = listed.filter((entry) => metas.get(entry.doc)?.version !== entry.version);
+  const changedAt = new Map(stale.map((e) => [e.doc, e.updatedAt]));
   const batches: string[][] = [];
   for (let i = 0; i < stale.length; i += CATCH_UP_BATCH)
     batches.push(stale.slice(i, i + CATCH_UP_BATCH).map((e) => e.doc));
@@ -119,7 +120,8 @@ export async function catchUp(
         ...m,
         version: Math.max(version, m.version ?? 0),
         ...(m.stored === count ? { summary, summarized: (m.stored ?? 0) + 1 } : {}),
-        updatedAt: Date.now(),
+        // When the server last changed it (the table's "Updated" column).
+        updatedAt: changedAt.get(doc) ?? Date.now(),
       });
       if (bytes.length > 2) entries.push({ doc, update: bytes, change: caughtUp });
       else

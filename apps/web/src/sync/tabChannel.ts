@@ -50,3 +50,11 @@ export function openTabChannel(docName: string, doc: Y.Doc): TabChannel {
     },
   };
 }
+
+/** Sends an update written elsewhere (a bulk edit) to every open session of `docName`, this tab's too. */
+export function publishToTabs(docName: string, update: Uint8Array): void {
+  if (typeof BroadcastChannel === 'undefined') return;
+  const channel = new BroadcastChannel(`concord-doc:${docName}`);
+  channel.postMessage({ type: 'update', update } satisfies Message);
+  channel.close();
+}

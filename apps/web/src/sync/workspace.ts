@@ -13,10 +13,12 @@ import {
   productKind,
   parseDocName,
   stillPending,
+  type BulkChange,
 } from '@concord/shared';
 import { ApiClient } from '../api/client';
 import type { DocMeta, DocStorage } from '../storage/docStorage';
 import { StorageFullError, summaryStale } from '../storage/docStorage';
+import { bulkEdit, type BulkResult } from './bulkEdit';
 import { catchUp } from './catchUp';
 import { DocSession, type SessionDeps } from './docSession';
 import type { OnlineManager } from './onlineManager';
@@ -176,6 +178,45 @@ export class Workspace {
     if (broadcast) this.channel?.postMessage(metas);
   }
 
+  /**
+   * Records metadata this tab wrote (catch-up, bulk edits) and tells the other tabs; a summary
+   * left stale because another tab appended at the same time is derived again (DERIVE1).
+   */
+  private recordMetas(metas: readonly DocMeta[]): void {
+    this.setMetas(metas, true);
+    const stale = metas.filter(summaryStale).map((m) => m.doc);
+    if (stale.length > 0) void this.heal(stale, new Set());
+  }
+
+  /**
+   * Applies one change to many products as ordinary local edits (offline too), then pushes them
+   * like any other unsaved edit (BULK1).
+   */
+  async bulkEdit(
+    docs: readonly string[],
+    change: BulkChange,
+    onProgress?: (done: number) => void,
+  ): Promise<BulkResult> {
+    try {
+      return await bulkEdit(
+        {
+          storage: this.storage,
+          clock: this.clock,
+          writer: this.user.id,
+          onMetas: (metas) => this.recordMetas(metas),
+        },
+        docs,
+        change,
+        onProgress,
+      );
+    } catch (error) {
+      if (error instanceof StorageFullError) this.catalog.setState({ storageError: error.message });
+      throw error;
+    } finally {
+      this.kick();
+    }
+  }
+
   /** Opens (or shares) the live session of a document. Pair with `release`. */
   acquire(name: string): Promise<DocSession> {
     const entry = this.sessions.get(name);
@@ -276,7 +317,7 @@ export class Workspace {
             this.api,
             this.storage,
             kind,
-            (metas) => this.setMetas(metas, true),
+            (metas) => this.recordMetas(metas),
             (p) =>
               this.catalog.setState({
                 progress: p.done < p.total ? { kind, ...p } : undefined,
@@ -310,7 +351,11 @@ export class Workspace {
     );
     for (const meta of candidates.slice(0, FLUSH_CONCURRENCY - this.flushing.size)) {
       this.flushing.add(meta.doc);
-      void this.flushOne(meta.doc).finally(() => this.flushing.delete(meta.doc));
+      void this.flushOne(meta.doc).finally(() => {
+        this.flushing.delete(meta.doc);
+        // The next document at once, not at the next tick: a bulk edit leaves hundreds behind.
+        if (!this.destroyed && this.online.isOnline()) this.flushPending();
+      });
     }
   }
 

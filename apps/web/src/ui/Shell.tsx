@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { DocSession } from '../sync/docSession';
 import type { Workspace } from '../sync/workspace';
-import { CatalogPage } from './CatalogPage';
+import { CatalogPage } from './catalog/CatalogPage';
 import { DocEditor } from './DocEditor';
 import { PeoplePage } from './PeoplePage';
 import { SyncStatus } from './SyncStatus';
@@ -36,13 +36,25 @@ export function Shell({
       ? `Sign in again to save ${unsaved} ${unsaved === 1 ? 'change' : 'changes'}`
       : 'Signed out: sign in again';
 
+  // The top bar stays in view; sticky parts below it (the table's header) sit under it.
+  const topbar = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const el = topbar.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() =>
+      document.documentElement.style.setProperty('--topbar-height', `${el.offsetHeight}px`),
+    );
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
   useEffect(() => {
     if (page !== 'product' && page !== 'profile') setActive(undefined);
   }, [page]);
 
   return (
     <div className="app">
-      <header className="topbar">
+      <header className="topbar" ref={topbar}>
         <a className="brand" href="#/">
           Concord
         </a>

@@ -1,0 +1,87 @@
+/**
+ * The catalog table's rows: made from the documents' stored summaries, filtered and sorted. Pure,
+ * so a list of 10,000 products filters within a frame: one collator, lower-cased search text made
+ * once per row, and sorting done once per change of the rows or the sort, not per keystroke.
+ */
+import type { DocMeta, DocSummary } from '../../storage/docStorage';
+
+export interface Row extends DocSummary {
+  /** The product id (the document is `product:<id>`). */
+  readonly id: string;
+  readonly doc: string;
+  readonly unsaved: number;
+  readonly updatedAt: number;
+  /** Name, SKU and tags, lower-cased: what search looks in. */
+  readonly haystack: string;
+}
+
+const SORT_KEYS = [
+  'name',
+  'sku',
+  'priceCents',
+  'stock',
+  'status',
+  'tags',
+  'updatedAt',
+] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export interface Sort {
+  readonly key: SortKey;
+  readonly dir: 'asc' | 'desc';
+}
+
+export type StatusFilter = 'current' | 'all' | 'draft' | 'active' | 'archived';
+
+const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+
+export function rowsOf(docs: ReadonlyMap<string, DocMeta>): Row[] {
+  const out: Row[] = [];
+  for (const meta of docs.values()) {
+    const s = meta.summary;
+    if (!meta.doc.startsWith('product:') || !s || !('sku' in s)) continue;
+    out.push({
+      ...s,
+      id: meta.doc.slice('product:'.length),
+      doc: meta.doc,
+      unsaved: meta.pending.length,
+      updatedAt: meta.updatedAt ?? 0,
+      haystack: `${s.name}\n${s.sku}\n${s.tags.join('\n')}`.toLowerCase(),
+    });
+  }
+  return out;
+}
+
+function compare(key: SortKey, a: Row, b: Row): number {
+  switch (key) {
+    case 'priceCents':
+    case 'stock':
+    case 'updatedAt':
+      return a[key] - b[key];
+    case 'tags':
+      return collator.compare(a.tags.join(', '), b.tags.join(', '));
+    default:
+      return collator.compare(a[key], b[key]);
+  }
+}
+
+/** Sorted by `sort`, then by name and id, so equal keys keep a stable, meaningful order. */
+export function sortRows(rows: readonly Row[], sort: Sort): Row[] {
+  const sign = sort.dir === 'asc' ? 1 : -1;
+  return [...rows].sort(
+    (a, b) =>
+      sign * compare(sort.key, a, b) ||
+      collator.compare(a.name, b.name) ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
+/** The rows that match a search (every word, in name, SKU or tags) and a status filter. */
+export function filterRows(rows: readonly Row[], query: string, status: StatusFilter): Row[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  return rows.filter(
+    (r) =>
+      (status === 'all' ||
+        (status === 'current' ? r.status !== 'archived' : r.status === status)) &&
+      words.every((w) => r.haystack.includes(w)),
+  );
+}
