@@ -145,3 +145,23 @@ describe.each(implementations)('DocStorage contract: %s', (_name, create) => {
     s.close();
   });
 });
+
+describe('IndexedDB storage when the browser closes the connection', () => {
+  it('reopens, retries the failed operation once, loses nothing already written and says so', async () => {
+    let reconnects = 0;
+    const s = await IdbStorage.open(`contract-lost-${++dbCounter}`, {
+      onReconnect: () => reconnects++,
+    });
+    await s.appendUpdate('product:k', edit('kept'));
+    s.simulateConnectionLoss();
+    const meta = await s.appendUpdate('product:k', edit('after'));
+    expect(meta.stored).toBe(2);
+    expect(reconnects).toBe(1);
+    expect(textOf(await s.loadUpdates('product:k'))).toHaveLength('keptafter'.length);
+    s.simulateConnectionLoss();
+    expect(await s.readMany(['product:k'])).toHaveProperty('size', 1);
+    expect(reconnects).toBe(2);
+    s.close();
+    await expect(s.getMeta('product:k')).rejects.toThrow();
+  });
+});

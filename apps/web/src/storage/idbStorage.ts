@@ -27,29 +27,119 @@ interface ConcordDb extends DBSchema {
  * record per document. Every multi-step operation is one IndexedDB transaction, so two tabs
  * writing at once never see half of the other's work.
  */
-export class IdbStorage implements DocStorage {
-  private constructor(private readonly db: IDBPDatabase<ConcordDb>) {}
+export interface IdbStorageOptions {
+  /** The browser closed the connection (WebKit does, and so does clearing site data) and it was reopened. */
+  readonly onReconnect?: () => void;
+}
 
-  static async open(name: string): Promise<IdbStorage> {
-    const db = await openDB<ConcordDb>(name, 2, {
-      upgrade(database, oldVersion) {
-        if (oldVersion < 1) {
-          const updates = database.createObjectStore('updates', {
-            keyPath: 'id',
-            autoIncrement: true,
-          });
-          updates.createIndex('doc', 'doc');
-          database.createObjectStore('meta', { keyPath: 'doc' });
-        }
-        if (oldVersion < 2) database.createObjectStore('appending', { keyPath: 'doc' });
-      },
-    });
-    return new IdbStorage(db);
+const VERSION = 2;
+
+function openDatabase(name: string, onLost: () => void): Promise<IDBPDatabase<ConcordDb>> {
+  return openDB<ConcordDb>(name, VERSION, {
+    upgrade(database, oldVersion) {
+      if (oldVersion < 1) {
+        const updates = database.createObjectStore('updates', {
+          keyPath: 'id',
+          autoIncrement: true,
+        });
+        updates.createIndex('doc', 'doc');
+        database.createObjectStore('meta', { keyPath: 'doc' });
+      }
+      if (oldVersion < 2) database.createObjectStore('appending', { keyPath: 'doc' });
+    },
+    // Closed by the browser, not by us: the next operation reopens it.
+    terminated: onLost,
+  }).catch((error: unknown) => {
+    if ((error as { name?: string }).name === 'VersionError')
+      throw new Error(
+        'A newer version of Concord has updated the storage on this device: reload the page.',
+        { cause: error },
+      );
+    throw error;
+  });
+}
+
+/** The connection is gone (closed, or lost by the browser), not the operation at fault. */
+function connectionLost(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name;
+  return name === 'InvalidStateError' || name === 'UnknownError';
+}
+
+/**
+ * IndexedDB DocStorage. `updates` is an auto-increment log indexed by document; `meta` holds one
+ * record per document. Every multi-step operation is one IndexedDB transaction, so two tabs
+ * writing at once never see half of the other's work. When the browser closes the connection
+ * (WebKit does under memory pressure), the failed operation is retried once on a reopened
+ * connection: committed data is never lost, and an aborted transaction wrote nothing.
+ */
+export class IdbStorage implements DocStorage {
+  private reopening: Promise<IDBPDatabase<ConcordDb>> | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly name: string,
+    private db: IDBPDatabase<ConcordDb>,
+    private readonly options: IdbStorageOptions,
+  ) {}
+
+  static async open(name: string, options: IdbStorageOptions = {}): Promise<IdbStorage> {
+    const made: { storage?: IdbStorage } = {};
+    const db = await openDatabase(name, () => made.storage?.lost());
+    made.storage = new IdbStorage(name, db, options);
+    return made.storage;
   }
 
-  async loadUpdates(doc: string): Promise<Uint8Array[]> {
-    const rows = await this.db.getAllFromIndex('updates', 'doc', doc);
-    return rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).map((r) => r.update);
+  private lost(): void {
+    if (!this.closed) void this.reconnect().catch(() => undefined);
+  }
+
+  private reconnect(): Promise<IDBPDatabase<ConcordDb>> {
+    this.reopening ??= openDatabase(this.name, () => this.lost()).then(
+      (db) => {
+        this.db = db;
+        this.reopening = undefined;
+        this.options.onReconnect?.();
+        return db;
+      },
+      (error: unknown) => {
+        this.reopening = undefined;
+        throw error;
+      },
+    );
+    return this.reopening;
+  }
+
+  /**
+   * Runs `op` on the connection — at once when it is open, so transactions keep the order of the
+   * calls — and once more on a reopened connection if the browser closed it.
+   */
+  private run<T>(op: (db: IDBPDatabase<ConcordDb>) => Promise<T>): Promise<T> {
+    let first: Promise<T>;
+    try {
+      first = this.reopening ? this.reopening.then(op) : op(this.db);
+    } catch (error) {
+      first = Promise.reject(error);
+    }
+    return first
+      .catch(async (error: unknown) => {
+        if (this.closed || !connectionLost(error)) throw error;
+        return op(await this.reconnect());
+      })
+      .catch((error: unknown) => {
+        throw isQuotaError(error) ? new StorageFullError(error) : error;
+      });
+  }
+
+  /** For tests: the browser closing the connection under us. */
+  simulateConnectionLoss(): void {
+    this.db.close();
+  }
+
+  loadUpdates(doc: string): Promise<Uint8Array[]> {
+    return this.run(async (db) => {
+      const rows = await db.getAllFromIndex('updates', 'doc', doc);
+      return rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).map((r) => r.update);
+    });
   }
 
   appendUpdate(
@@ -57,160 +147,174 @@ export class IdbStorage implements DocStorage {
     update: Uint8Array,
     change: (old: DocMeta) => DocMeta = (m) => m,
   ): Promise<DocMeta> {
-    // Created now (not after an await): transactions run in the order they were created. The
-    // update and the in-flight mark are requested at once; the metadata needs a read first, and a
-    // page closing in between commits the first two: the mark says what to derive again.
-    const tx = this.db.transaction(['updates', 'meta', 'appending'], 'readwrite');
-    const meta = tx.objectStore('meta');
-    const added = tx.objectStore('updates').add({ doc, update });
-    const marked = tx.objectStore('appending').put({ doc });
-    const done = (async () => {
-      await Promise.all([added, marked]);
-      const old = (await meta.get(doc)) ?? emptyMeta(doc);
-      const next = { ...change(old), stored: (old.stored ?? 0) + 1 };
-      await Promise.all([meta.put(next), tx.objectStore('appending').delete(doc)]);
-      await guard(tx.done);
-      return next;
-    })();
-    return done.catch(async (error: unknown) => {
-      await tx.done.catch(() => undefined);
-      throw isQuotaError(error) ? new StorageFullError(error) : error;
+    return this.run((db) => {
+      // Created now (not after an await): transactions run in the order they were created. The
+      // update and the in-flight mark are requested at once; the metadata needs a read first, and
+      // a page closing in between commits the first two: the mark says what to derive again.
+      const tx = db.transaction(['updates', 'meta', 'appending'], 'readwrite');
+      const meta = tx.objectStore('meta');
+      const added = tx.objectStore('updates').add({ doc, update });
+      const marked = tx.objectStore('appending').put({ doc });
+      return committed(tx, async () => {
+        await Promise.all([added, marked]);
+        const old = (await meta.get(doc)) ?? emptyMeta(doc);
+        const next = { ...change(old), stored: (old.stored ?? 0) + 1 };
+        await Promise.all([meta.put(next), tx.objectStore('appending').delete(doc)]);
+        return next;
+      });
     });
   }
 
   appendMany(entries: readonly AppendEntry[]): Promise<DocMeta[]> {
-    const tx = this.db.transaction(['updates', 'meta', 'appending'], 'readwrite');
-    const meta = tx.objectStore('meta');
-    const updates = tx.objectStore('updates');
-    const appending = tx.objectStore('appending');
-    // Every request is issued at once, in order: one transaction, no round trip per document.
-    const written = Promise.all(
-      entries.flatMap(({ doc, update }) => [updates.add({ doc, update }), appending.put({ doc })]),
-    );
-    const docs = [...new Set(entries.map((e) => e.doc))];
-    const writes = (async () => {
-      const olds = await Promise.all(docs.map((doc) => meta.get(doc)));
-      const latest = new Map(docs.map((doc, i) => [doc, olds[i] ?? emptyMeta(doc)]));
-      await written;
-      const metas = entries.map(({ doc, change = (m: DocMeta) => m }) => {
-        const old = latest.get(doc)!;
-        const next = { ...change(old), stored: (old.stored ?? 0) + 1 };
-        latest.set(doc, next);
-        return next;
+    return this.run((db) => {
+      const tx = db.transaction(['updates', 'meta', 'appending'], 'readwrite');
+      const meta = tx.objectStore('meta');
+      const updates = tx.objectStore('updates');
+      const appending = tx.objectStore('appending');
+      // Every request is issued at once, in order: one transaction, no round trip per document.
+      const written = Promise.all(
+        entries.flatMap(({ doc, update }) => [
+          updates.add({ doc, update }),
+          appending.put({ doc }),
+        ]),
+      );
+      const docs = [...new Set(entries.map((e) => e.doc))];
+      return committed(tx, async () => {
+        const olds = await Promise.all(docs.map((doc) => meta.get(doc)));
+        const latest = new Map(docs.map((doc, i) => [doc, olds[i] ?? emptyMeta(doc)]));
+        await written;
+        const metas = entries.map(({ doc, change = (m: DocMeta) => m }) => {
+          const old = latest.get(doc)!;
+          const next = { ...change(old), stored: (old.stored ?? 0) + 1 };
+          latest.set(doc, next);
+          return next;
+        });
+        await Promise.all([
+          ...[...latest.values()].map((m) => meta.put(m)),
+          ...docs.map((doc) => appending.delete(doc)),
+        ]);
+        return metas;
       });
-      await Promise.all([
-        ...[...latest.values()].map((m) => meta.put(m)),
-        ...docs.map((doc) => appending.delete(doc)),
-      ]);
-      return metas;
-    })();
-    const done = (async () => {
-      const metas = await writes;
-      await guard(tx.done);
-      return metas;
-    })();
-    return done.catch(async (error: unknown) => {
-      await tx.done.catch(() => undefined);
-      throw isQuotaError(error) ? new StorageFullError(error) : error;
     });
   }
 
-  async readMany(docs: readonly string[]): Promise<Map<string, StoredDoc>> {
-    const tx = this.db.transaction(['updates', 'meta'], 'readonly');
-    const index = tx.objectStore('updates').index('doc');
-    const metaStore = tx.objectStore('meta');
-    const read = await Promise.all(
-      docs.map(async (doc) => {
-        const [rows, meta] = await Promise.all([index.getAll(doc), metaStore.get(doc)]);
-        const updates = rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).map((r) => r.update);
-        return [doc, { updates, ...(meta ? { meta } : {}) }] as const;
-      }),
-    );
-    await tx.done;
-    return new Map(read);
-  }
-
-  async countUpdates(doc: string): Promise<number> {
-    return this.db.countFromIndex('updates', 'doc', doc);
-  }
-
-  async compact(doc: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<void> {
-    const tx = this.db.transaction('updates', 'readwrite');
-    const index = tx.store.index('doc');
-    // Keys and values are read in the same transaction that deletes them: an append from another
-    // tab either lands before (and is merged) or waits for this transaction (and is kept).
-    const [keys, rows] = await Promise.all([index.getAllKeys(doc), index.getAll(doc)]);
-    if (rows.length < 2) {
+  readMany(docs: readonly string[]): Promise<Map<string, StoredDoc>> {
+    return this.run(async (db) => {
+      const tx = db.transaction(['updates', 'meta'], 'readonly');
+      const index = tx.objectStore('updates').index('doc');
+      const metaStore = tx.objectStore('meta');
+      const read = await Promise.all(
+        docs.map(async (doc) => {
+          const [rows, meta] = await Promise.all([index.getAll(doc), metaStore.get(doc)]);
+          const updates = rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).map((r) => r.update);
+          return [doc, { updates, ...(meta ? { meta } : {}) }] as const;
+        }),
+      );
       await tx.done;
-      return;
-    }
-    const merged = merge(rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).map((r) => r.update));
-    await Promise.all([
-      ...keys.map((k) => tx.store.delete(k)),
-      tx.store.add({ doc, update: merged }),
-    ]);
-    await guard(tx.done);
+      return new Map(read);
+    });
   }
 
-  async listDocs(prefix = ''): Promise<string[]> {
-    const names = new Set<string>();
-    const range = prefixRange(prefix);
-    for (const key of await this.db.getAllKeys('meta', range)) names.add(key);
-    let cursor = await this.db
-      .transaction('updates')
-      .store.index('doc')
-      .openKeyCursor(range, 'nextunique');
-    while (cursor) {
-      names.add(cursor.key);
-      cursor = await cursor.continue();
-    }
-    return [...names].sort();
+  countUpdates(doc: string): Promise<number> {
+    return this.run((db) => db.countFromIndex('updates', 'doc', doc));
   }
 
-  async getMeta(doc: string): Promise<DocMeta | undefined> {
-    return this.db.get('meta', doc);
+  compact(doc: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<void> {
+    return this.run((db) => {
+      const tx = db.transaction('updates', 'readwrite');
+      const index = tx.store.index('doc');
+      return committed(tx, async () => {
+        // Keys and values are read in the same transaction that deletes them: an append from
+        // another tab either lands before (and is merged) or waits for this one (and is kept).
+        const [keys, rows] = await Promise.all([index.getAllKeys(doc), index.getAll(doc)]);
+        if (rows.length < 2) return;
+        const merged = merge(rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).map((r) => r.update));
+        await Promise.all([
+          ...keys.map((k) => tx.store.delete(k)),
+          tx.store.add({ doc, update: merged }),
+        ]);
+      });
+    });
   }
 
-  async updateMeta(doc: string, change: (old: DocMeta) => DocMeta): Promise<DocMeta> {
-    const tx = this.db.transaction('meta', 'readwrite');
-    const old = (await tx.store.get(doc)) ?? emptyMeta(doc);
-    const next = change(old);
-    await tx.store.put(next);
-    await guard(tx.done);
-    return next;
+  listDocs(prefix = ''): Promise<string[]> {
+    return this.run(async (db) => {
+      const names = new Set<string>();
+      const range = prefixRange(prefix);
+      for (const key of await db.getAllKeys('meta', range)) names.add(key);
+      let cursor = await db
+        .transaction('updates')
+        .store.index('doc')
+        .openKeyCursor(range, 'nextunique');
+      while (cursor) {
+        names.add(cursor.key);
+        cursor = await cursor.continue();
+      }
+      return [...names].sort();
+    });
   }
 
-  async allMeta(prefix = ''): Promise<DocMeta[]> {
-    return this.db.getAll('meta', prefixRange(prefix));
+  getMeta(doc: string): Promise<DocMeta | undefined> {
+    return this.run((db) => db.get('meta', doc));
   }
 
-  async interrupted(): Promise<string[]> {
-    return this.db.getAllKeys('appending');
+  updateMeta(doc: string, change: (old: DocMeta) => DocMeta): Promise<DocMeta> {
+    return this.run((db) => {
+      const tx = db.transaction('meta', 'readwrite');
+      return committed(tx, async () => {
+        const next = change((await tx.store.get(doc)) ?? emptyMeta(doc));
+        await tx.store.put(next);
+        return next;
+      });
+    });
   }
 
-  async repaired(doc: string, change: (old: DocMeta) => DocMeta): Promise<DocMeta> {
-    const tx = this.db.transaction(['meta', 'appending'], 'readwrite');
-    const old = (await tx.objectStore('meta').get(doc)) ?? emptyMeta(doc);
-    const next = change(old);
-    await Promise.all([tx.objectStore('meta').put(next), tx.objectStore('appending').delete(doc)]);
-    await guard(tx.done);
-    return next;
+  allMeta(prefix = ''): Promise<DocMeta[]> {
+    return this.run((db) => db.getAll('meta', prefixRange(prefix)));
+  }
+
+  interrupted(): Promise<string[]> {
+    return this.run((db) => db.getAllKeys('appending'));
+  }
+
+  repaired(doc: string, change: (old: DocMeta) => DocMeta): Promise<DocMeta> {
+    return this.run((db) => {
+      const tx = db.transaction(['meta', 'appending'], 'readwrite');
+      return committed(tx, async () => {
+        const next = change((await tx.objectStore('meta').get(doc)) ?? emptyMeta(doc));
+        await Promise.all([
+          tx.objectStore('meta').put(next),
+          tx.objectStore('appending').delete(doc),
+        ]);
+        return next;
+      });
+    });
   }
 
   close(): void {
+    this.closed = true;
     this.db.close();
+  }
+}
+
+/**
+ * The result of `work` once its transaction has committed; a full disk is a StorageFullError.
+ * A failed request aborts the transaction, so nothing of it was written.
+ */
+async function committed<T>(
+  tx: { readonly done: Promise<void> },
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    const result = await work();
+    await tx.done;
+    return result;
+  } catch (error) {
+    await tx.done.catch(() => undefined);
+    throw isQuotaError(error) ? new StorageFullError(error) : error;
   }
 }
 
 function prefixRange(prefix: string): IDBKeyRange | undefined {
   return prefix ? IDBKeyRange.bound(prefix, `${prefix}\uffff`) : undefined;
-}
-
-async function guard<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (error) {
-    if (isQuotaError(error)) throw new StorageFullError(error);
-    throw error;
-  }
 }

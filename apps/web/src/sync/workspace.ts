@@ -18,6 +18,7 @@ import {
 import { ApiClient } from '../api/client';
 import type { DocMeta, DocStorage } from '../storage/docStorage';
 import { StorageFullError, summaryStale } from '../storage/docStorage';
+import type { StorageHealthMonitor } from '../storage/storageHealth';
 import { bulkEdit, type BulkResult } from './bulkEdit';
 import { catchUp } from './catchUp';
 import { DocSession, type SessionDeps } from './docSession';
@@ -48,6 +49,8 @@ export interface WorkspaceOptions {
   readonly catchUpIntervalMs?: number;
   /** The clock register stamps are made with (default: the device's). */
   readonly now?: () => number;
+  /** How this device's storage is doing (the Storage panel); none in tests. */
+  readonly health?: StorageHealthMonitor;
 }
 
 const FLUSH_CONCURRENCY = 3;
@@ -60,6 +63,7 @@ export class Workspace {
   readonly storage: DocStorage;
   readonly online: OnlineManager;
   readonly user: SessionUser;
+  readonly health: StorageHealthMonitor | undefined;
   private readonly sessions = new Map<string, { session: Promise<DocSession>; refs: number }>();
   private readonly flushing = new Set<string>();
   private readonly channel: BroadcastChannel | undefined;
@@ -76,6 +80,7 @@ export class Workspace {
     this.storage = options.storage;
     this.online = options.online;
     this.user = options.user;
+    this.health = options.health;
     this.api =
       options.api ??
       new ApiClient(() => options.auth.token(), {

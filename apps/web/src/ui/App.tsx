@@ -10,6 +10,7 @@ import { Workspace } from '../sync/workspace';
 import { ChoosePassword, Setup } from './Setup';
 import { SignIn } from './SignIn';
 import { Shell } from './Shell';
+import { StorageHealthMonitor } from '../storage/storageHealth';
 import { useRoute, useVanilla } from './hooks';
 
 const publicApi = new ApiClient(() => undefined);
@@ -67,8 +68,12 @@ export function App({
     void (async () => {
       // Each person's data lives in their own database: another person signing in on this
       // browser neither sees nor sends it.
-      const storage = await IdbStorage.open(`concord-${user.id}`).catch((error: unknown) => {
+      const health = new StorageHealthMonitor(navigator.storage);
+      const storage = await IdbStorage.open(`concord-${user.id}`, {
+        onReconnect: () => health.noteReconnect(),
+      }).catch((error: unknown) => {
         console.warn('IndexedDB unavailable, keeping data in memory only', error);
+        health.noteMemoryOnly();
         return new MemoryStorage();
       });
       if (cancelled) return storage.close();
@@ -80,6 +85,7 @@ export function App({
         auth: refresher,
         wsUrl,
         now: () => serverTime.now(),
+        health,
       });
       await ws.start();
       if (!cancelled) setWorkspace(ws);

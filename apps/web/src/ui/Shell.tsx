@@ -4,6 +4,7 @@ import type { Workspace } from '../sync/workspace';
 import { CatalogPage } from './catalog/CatalogPage';
 import { DocEditor } from './DocEditor';
 import { PeoplePage } from './PeoplePage';
+import { StoragePanel } from './StoragePanel';
 import { SyncStatus } from './SyncStatus';
 import { UsersPage } from './UsersPage';
 import { useRoute, useVanilla } from './hooks';
@@ -87,6 +88,7 @@ export function Shell({
           <span title={`Signed in as ${user.name} (${user.role})`}>
             {user.name} <span className="badge">{user.role}</span>
           </span>
+          {workspace.health && <StoragePanel workspace={workspace} health={workspace.health} />}
           <button type="button" onClick={onSignOut}>
             Sign out
           </button>

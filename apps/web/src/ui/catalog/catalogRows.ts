@@ -15,16 +15,7 @@ export interface Row extends DocSummary {
   readonly haystack: string;
 }
 
-const SORT_KEYS = [
-  'name',
-  'sku',
-  'priceCents',
-  'stock',
-  'status',
-  'tags',
-  'updatedAt',
-] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
+export type SortKey = 'name' | 'sku' | 'priceCents' | 'stock' | 'status' | 'tags' | 'updatedAt';
 export interface Sort {
   readonly key: SortKey;
   readonly dir: 'asc' | 'desc';
