@@ -167,22 +167,17 @@ export class IdbStorage implements DocStorage {
 
   appendMany(entries: readonly AppendEntry[]): Promise<DocMeta[]> {
     return this.run((db) => {
-      const tx = db.transaction(['updates', 'meta', 'appending'], 'readwrite');
+      // Created now: transactions run in the order they were created. The metadata is read
+      // first; then every update and every new metadata record is requested in one burst, so no
+      // update is ever committed without its metadata (no in-flight mark needed).
+      const tx = db.transaction(['updates', 'meta'], 'readwrite');
       const meta = tx.objectStore('meta');
       const updates = tx.objectStore('updates');
-      const appending = tx.objectStore('appending');
-      // Every request is issued at once, in order: one transaction, no round trip per document.
-      const written = Promise.all(
-        entries.flatMap(({ doc, update }) => [
-          updates.add({ doc, update }),
-          appending.put({ doc }),
-        ]),
-      );
       const docs = [...new Set(entries.map((e) => e.doc))];
+      const olds = docs.map((doc) => meta.get(doc));
       return committed(tx, async () => {
-        const olds = await Promise.all(docs.map((doc) => meta.get(doc)));
-        const latest = new Map(docs.map((doc, i) => [doc, olds[i] ?? emptyMeta(doc)]));
-        await written;
+        const read = await Promise.all(olds);
+        const latest = new Map(docs.map((doc, i) => [doc, read[i] ?? emptyMeta(doc)]));
         const metas = entries.map(({ doc, change = (m: DocMeta) => m }) => {
           const old = latest.get(doc)!;
           const next = { ...change(old), stored: (old.stored ?? 0) + 1 };
@@ -190,8 +185,8 @@ export class IdbStorage implements DocStorage {
           return next;
         });
         await Promise.all([
+          ...entries.map(({ doc, update }) => updates.add({ doc, update })),
           ...[...latest.values()].map((m) => meta.put(m)),
-          ...docs.map((doc) => appending.delete(doc)),
         ]);
         return metas;
       });

@@ -64,7 +64,7 @@ export async function bulkEdit(
         refused.push({ doc, reason: 'not on this device' });
         continue;
       }
-      const ydoc = new Y.Doc();
+      const ydoc = new Y.Doc({ guid: doc });
       ydoc.transact(() => {
         for (const u of local.updates) Y.applyUpdate(ydoc, u, Origin.storage);
       }, Origin.storage);

@@ -20,6 +20,8 @@ import { summarize } from './summary';
 export const CATCH_UP_BATCH = 250;
 /** Main-thread work runs in slices of about this long, so typing never waits for a batch. */
 const SLICE_MS = 8;
+/** Documents stored per IndexedDB transaction. */
+const STORE_SLICE = 50;
 
 export interface CatchUpResult {
   readonly changed: string[];
@@ -106,7 +108,7 @@ export async function catchUp(
       if (!name.ok) continue;
       const bytes = fromBase64(update);
       const local = stored.get(doc);
-      const merged = new Y.Doc();
+      const merged = new Y.Doc({ guid: doc }); // a guid of its own would cost 31 random numbers;
       merged.transact(() => {
         for (const u of [...(local?.updates ?? []), bytes])
           Y.applyUpdate(merged, u, Origin.storage);
@@ -133,7 +135,13 @@ export async function catchUp(
           }),
         });
     }
-    const batchMetas = await storage.appendMany(entries);
+    // Stored a slice at a time: IndexedDB copies each value on the main thread when it is
+    // requested, so one transaction for 250 documents would be one long task.
+    const batchMetas: DocMeta[] = [];
+    for (let i = 0; i < entries.length; i += STORE_SLICE) {
+      batchMetas.push(...(await storage.appendMany(entries.slice(i, i + STORE_SLICE))));
+      await pause();
+    }
     for (const { doc, change } of metaOnly) batchMetas.push(await storage.updateMeta(doc, change));
     for (const { doc } of entries)
       if ((stored.get(doc)?.updates.length ?? 0) + 1 > COMPACT_THRESHOLD)

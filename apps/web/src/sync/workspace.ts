@@ -127,7 +127,7 @@ export class Workspace {
       try {
         const before = await this.storage.getMeta(name);
         const updates = await this.storage.loadUpdates(name);
-        const doc = new Y.Doc();
+        const doc = new Y.Doc({ guid: name });
         doc.transact(() => {
           for (const u of updates) Y.applyUpdate(doc, u, Origin.storage);
         }, Origin.storage);

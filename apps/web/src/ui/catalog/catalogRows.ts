@@ -25,19 +25,29 @@ export type StatusFilter = 'current' | 'all' | 'draft' | 'active' | 'archived';
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 
+/** Rows made before, by the metadata record they were made from (records are never mutated). */
+const made = new WeakMap<DocMeta, Row>();
+
 export function rowsOf(docs: ReadonlyMap<string, DocMeta>): Row[] {
   const out: Row[] = [];
   for (const meta of docs.values()) {
+    const known = made.get(meta);
+    if (known) {
+      out.push(known);
+      continue;
+    }
     const s = meta.summary;
     if (!meta.doc.startsWith('product:') || !s || !('sku' in s)) continue;
-    out.push({
+    const row: Row = {
       ...s,
       id: meta.doc.slice('product:'.length),
       doc: meta.doc,
       unsaved: meta.pending.length,
       updatedAt: meta.updatedAt ?? 0,
       haystack: `${s.name}\n${s.sku}\n${s.tags.join('\n')}`.toLowerCase(),
-    });
+    };
+    made.set(meta, row);
+    out.push(row);
   }
   return out;
 }
