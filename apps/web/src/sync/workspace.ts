@@ -7,12 +7,10 @@ import * as Y from 'yjs';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import {
   applyPatch,
-  fromPairs,
   HybridClock,
   Origin,
   productKind,
   parseDocName,
-  stillPending,
   type BulkChange,
 } from '@concord/shared';
 import { ApiClient } from '../api/client';
@@ -21,6 +19,8 @@ import { StorageFullError, summaryStale } from '../storage/docStorage';
 import type { StorageHealthMonitor } from '../storage/storageHealth';
 import { bulkEdit, type BulkResult } from './bulkEdit';
 import { catchUp } from './catchUp';
+import { deriveAgain } from './deriveAgain';
+import { flushDocument } from './flushDocument';
 import { DocSession, type SessionDeps } from './docSession';
 import type { OnlineManager } from './onlineManager';
 import type { SessionUser } from '@concord/shared';
@@ -54,7 +54,6 @@ export interface WorkspaceOptions {
 }
 
 const FLUSH_CONCURRENCY = 3;
-const FLUSH_TIMEOUT_MS = 20_000;
 
 export class Workspace {
   readonly clock: HybridClock;
@@ -125,30 +124,7 @@ export class Workspace {
       const parsed = parseDocName(name);
       if (!parsed.ok) continue;
       try {
-        const before = await this.storage.getMeta(name);
-        const updates = await this.storage.loadUpdates(name);
-        const doc = new Y.Doc({ guid: name });
-        doc.transact(() => {
-          for (const u of updates) Y.applyUpdate(doc, u, Origin.storage);
-        }, Origin.storage);
-        const summary = updates.length > 0 ? summarize(doc, parsed.name) : undefined;
-        const local = [...Y.decodeStateVector(Y.encodeStateVector(doc))];
-        doc.destroy();
-        const derive = (m: DocMeta): DocMeta =>
-          // Appended to meanwhile: that append wrote its own summary.
-          m.stored !== before?.stored
-            ? m
-            : {
-                ...m,
-                ...(summary ? { summary } : {}),
-                summarized: m.stored ?? 0,
-                ...(interrupted.has(name)
-                  ? { pending: stillPending([...m.pending, ...local], fromPairs(m.ack)) }
-                  : {}),
-              };
-        const meta = interrupted.has(name)
-          ? await this.storage.repaired(name, derive)
-          : await this.storage.updateMeta(name, derive);
+        const meta = await deriveAgain(this.storage, name, parsed.name, interrupted.has(name));
         this.setMeta(meta, true);
       } catch (error) {
         console.warn('could not heal the metadata of', name, error);
@@ -356,30 +332,15 @@ export class Workspace {
     );
     for (const meta of candidates.slice(0, FLUSH_CONCURRENCY - this.flushing.size)) {
       this.flushing.add(meta.doc);
-      void this.flushOne(meta.doc).finally(() => {
-        this.flushing.delete(meta.doc);
-        // The next document at once, not at the next tick: a bulk edit leaves hundreds behind.
-        if (!this.destroyed && this.online.isOnline()) this.flushPending();
-      });
+      void flushDocument(() => DocSession.open(meta.doc, this.sessionDeps(false)))
+        .catch(() => false)
+        .then((saved) => {
+          this.flushing.delete(meta.doc);
+          // The next document at once, not at the next tick: a bulk edit leaves hundreds
+          // behind. After a failure, the next tick tries again.
+          if (saved && !this.destroyed && this.online.isOnline()) this.flushPending();
+        });
     }
-  }
-
-  private async flushOne(name: string): Promise<void> {
-    const session = await DocSession.open(name, this.sessionDeps(false));
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timeout);
-        unsubscribe();
-        resolve();
-      };
-      const timeout = setTimeout(done, FLUSH_TIMEOUT_MS);
-      const unsubscribe = session.store.subscribe((s) => {
-        if (s.acked && s.unsaved === 0) done();
-      });
-      const s = session.store.getState();
-      if (s.acked && s.unsaved === 0) done();
-    });
-    await session.destroy();
   }
 
   async destroy(): Promise<void> {
