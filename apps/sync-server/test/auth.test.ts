@@ -131,7 +131,7 @@ describe('auth matrix: role × document kind × read/write', () => {
   }
 
   it('AUTH4: an invalid document name is refused with 4404 before any data', async () => {
-    const raw = rawConnect(`${server.wsUrl}/order:1?token=${token('alice', 'admin')}`);
+    const raw = rawConnect(`${server.wsUrl}/invoice:1?token=${token('alice', 'admin')}`);
     expect((await raw.closed).code).toBe(CloseCode.invalidDocName);
     expect(raw.messages).toEqual([]);
   });

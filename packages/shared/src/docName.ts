@@ -1,8 +1,8 @@
 /**
  * Document names are the contract between browser, server and storage (docs/architecture.md §4; SPEC: NAME1–NAME2):
- * `product:<id>` and `profile:<userId>`, ids of 1–64 characters from [A-Za-z0-9_-].
+ * `product:<id>`, `profile:<userId>` and `order:<id>`, ids of 1–64 characters from [A-Za-z0-9_-].
  */
-export const DOCUMENT_KINDS = ['product', 'profile'] as const;
+export const DOCUMENT_KINDS = ['product', 'profile', 'order'] as const;
 export type DocumentKindName = (typeof DOCUMENT_KINDS)[number];
 
 export interface DocName {
@@ -27,7 +27,7 @@ export function parseDocName(text: string): DocNameResult {
   if (!(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
     return {
       ok: false,
-      error: `invalid document name "${truncate(text)}": unknown kind "${truncate(kind)}" (expected product or profile)`,
+      error: `invalid document name "${truncate(text)}": unknown kind "${truncate(kind)}" (expected product, profile or order)`,
     };
   }
   if (!DOC_ID_PATTERN.test(id)) {

@@ -47,6 +47,11 @@ export function checkMapEntry(
   if (target === undefined)
     return refuseEntry('unknown_type', `"${clip(typeName)}" is not a field of ${kind.kind}`);
   if (target === 'meta') return checkMeta(kind, key, value, docVersion);
+  if ('serverOnly' in target.spec && target.spec.serverOnly && writer.user !== SERVER_IDENTITY)
+    return refuseEntry(
+      'forged_identity',
+      `${target.field} is set by the server alone (ORD1): use its commands, such as placing an order`,
+    );
   return opsOf(target.spec).checkEntry(target.field, key, value, writer);
 }
 

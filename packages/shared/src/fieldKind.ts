@@ -15,10 +15,18 @@ import type { FieldIssue } from './validation.js';
 export type RegisterValue = string | number | boolean | null;
 
 export type FieldSpec =
-  | { readonly kind: 'register'; readonly default: RegisterValue; readonly value: z.ZodType }
+  | {
+      readonly kind: 'register';
+      readonly default: RegisterValue;
+      readonly value: z.ZodType;
+      /** Written by the server alone (an order's status); anyone else's entry is refused. */
+      readonly serverOnly?: true;
+    }
   | { readonly kind: 'text'; readonly value: z.ZodType<string> }
   | { readonly kind: 'set'; readonly element: z.ZodType<string>; readonly max?: number }
-  | { readonly kind: 'counter' };
+  | { readonly kind: 'counter' }
+  /** Keyed lines, each an LWW register holding a record that `value` validates (lines.ts). */
+  | { readonly kind: 'lines'; readonly value: z.ZodType; readonly max: number };
 
 export type FieldKindName = FieldSpec['kind'];
 
@@ -40,11 +48,17 @@ export interface CounterPatch {
   readonly delta: number;
 }
 
+/** How a lines field is patched: lines to set (by id, whole) and line ids to remove. */
+export interface LinesPatch {
+  readonly set?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly remove?: readonly string[];
+}
+
 /**
  * A patch value: register fields take a value; text fields take the full new text (applied as a
  * minimal edit); set fields take `{add, remove}`; counter fields take `{delta}`.
  */
-export type PatchValue = RegisterValue | string | SetPatch | CounterPatch;
+export type PatchValue = RegisterValue | string | SetPatch | CounterPatch | LinesPatch;
 
 /** Who wrote an incoming entry, as the server knows it (ENTRY1–ENTRY3). */
 export interface EntryWriter {

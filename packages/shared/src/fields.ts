@@ -3,6 +3,7 @@
  * field's semantics up here (`opsOf`).
  */
 import { counterField } from './counter.js';
+import { linesField } from './lines.js';
 import type { FieldOps, FieldSpec } from './fieldKind.js';
 import { registerField } from './register.js';
 import { setField } from './tagSet.js';
@@ -15,6 +16,7 @@ const FIELD_KINDS: {
   text: textField,
   set: setField,
   counter: counterField,
+  lines: linesField,
 };
 
 /** The semantics of the kind `spec` belongs to. */

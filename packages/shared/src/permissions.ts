@@ -1,7 +1,7 @@
 /**
  * Who may read or write which document (SPEC AUTH1), for the server (which enforces it) and the
- * app (which says so before anyone types): everyone signed in reads; products are written by
- * editors and admins; `profile:<uid>` by that user (unless a viewer) or an admin.
+ * app (which says so before anyone types): everyone signed in reads; products and order drafts
+ * are written by editors and admins; `profile:<uid>` by that user (unless a viewer) or an admin.
  */
 import type { DocName } from './docName.js';
 
@@ -34,7 +34,7 @@ export function canRead(_user: Principal, _doc: DocName): boolean {
 export function canWrite(user: Principal, doc: DocName): boolean {
   if (user.role === 'admin') return true;
   if (user.role === 'viewer') return false;
-  return doc.kind === 'product' || doc.id === user.id;
+  return doc.kind === 'product' || doc.kind === 'order' || doc.id === user.id;
 }
 
 /** Why `user` may not write `doc` (the server's refusal; call it when `canWrite` said no). */

@@ -248,7 +248,7 @@ describe('document names', () => {
       '',
       'product',
       'product:',
-      'order:1',
+      'invoice:1',
       'product:a b',
       'product:../x',
       'product:' + 'x'.repeat(65),

@@ -1,6 +1,7 @@
 /** The server's HTTP API (apps/sync-server/README.md), over relative URLs (same origin). */
 import {
   EXPECTED_USER_HEADER,
+  type DocumentKindName,
   type FieldChange,
   type HistoryPage,
   type HistorySession,
@@ -217,7 +218,7 @@ export class ApiClient {
     );
   }
 
-  listDocs(kind: 'product' | 'profile'): Promise<DocListEntry[]> {
+  listDocs(kind: DocumentKindName): Promise<DocListEntry[]> {
     return this.request('GET', `/api/docs?kind=${kind}`);
   }
 

@@ -6,7 +6,7 @@
  */
 import * as Y from 'yjs';
 import { fromBase64, toBase64 } from 'lib0/buffer';
-import { parseDocName, Origin } from '@concord/shared';
+import { parseDocName, Origin, type DocumentKindName } from '@concord/shared';
 import type { ApiClient } from '../api/client';
 import {
   COMPACT_THRESHOLD,
@@ -76,7 +76,7 @@ async function requestFor(
 export async function catchUp(
   api: ApiClient,
   storage: DocStorage,
-  kind: 'product' | 'profile',
+  kind: DocumentKindName,
   onMetas?: (metas: DocMeta[]) => void,
   onProgress?: (progress: CatchUpProgress) => void,
 ): Promise<CatchUpResult> {

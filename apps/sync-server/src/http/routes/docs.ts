@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   checkPatch,
+  DOCUMENT_KINDS,
   documentKinds,
   materialize,
   patchToReach,
@@ -42,7 +43,7 @@ export function docRoutes(app: FastifyInstance, ctx: HttpContext): void {
     '/api/docs',
     {
       preValidation: auth,
-      schema: { querystring: z.object({ kind: z.enum(['product', 'profile']).optional() }) },
+      schema: { querystring: z.object({ kind: z.enum(DOCUMENT_KINDS).optional() }) },
     },
     async (req, reply) => {
       const heads = await hub.store.listDocs(req.query.kind ? `${req.query.kind}:` : '');

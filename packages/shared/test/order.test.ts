@@ -1,0 +1,147 @@
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import {
+  HybridClock,
+  SERVER_IDENTITY,
+  applyPatch,
+  checkMapEntry,
+  checkPatch,
+  materialize,
+  opsOf,
+  orderKind,
+  validateDocument,
+  type Order,
+} from '../src/index.js';
+
+const line = (product: string, quantity: number, unitPriceCents = 500) => ({
+  product,
+  quantity,
+  unitPriceCents,
+  currency: 'EUR',
+});
+
+function replica(writer: string, wall: () => number) {
+  const doc = new Y.Doc();
+  const clock = new HybridClock({ replicaId: writer, physicalNow: wall });
+  return {
+    doc,
+    edit: (patch: Parameters<typeof applyPatch>[2]) =>
+      applyPatch(doc, orderKind, patch, { clock, writer }),
+    read: () => materialize(doc, orderKind, 'o1') as Order,
+  };
+}
+
+function sync(a: Y.Doc, b: Y.Doc) {
+  Y.applyUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)));
+  Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)));
+}
+
+describe('order lines (LINE1–LINE4)', () => {
+  it('LINE1: concurrent edits of different lines both stay; of one line, the later wins everywhere', () => {
+    let t = 1_000;
+    const ana = replica('ana', () => t);
+    const ben = replica('ben', () => t);
+    ana.edit({ lines: { set: { a: line('lamp', 1) } } });
+    sync(ana.doc, ben.doc);
+    t = 2_000;
+    ana.edit({ lines: { set: { a: line('lamp', 2), b: line('desk', 1) } } });
+    t = 3_000;
+    ben.edit({ lines: { set: { a: line('lamp', 5), c: line('rug', 4) } } });
+    sync(ana.doc, ben.doc);
+    expect(ana.read()).toEqual(ben.read());
+    expect(ana.read().lines.map((l) => [l.id, l.product, l.quantity])).toEqual([
+      ['a', 'lamp', 5],
+      ['b', 'desk', 1],
+      ['c', 'rug', 4],
+    ]);
+    expect(validateDocument(orderKind, ana.read()).ok).toBe(true);
+  });
+
+  it('LINE2: a removal is a write: a later edit of the line brings it back, an earlier one does not', () => {
+    let t = 1_000;
+    const ana = replica('ana', () => t);
+    const ben = replica('ben', () => t);
+    ana.edit({ lines: { set: { a: line('lamp', 1), b: line('desk', 1) } } });
+    sync(ana.doc, ben.doc);
+    t = 2_000;
+    ben.edit({ lines: { set: { a: line('lamp', 3) } } });
+    t = 3_000;
+    ana.edit({ lines: { remove: ['a', 'b'] } });
+    t = 4_000;
+    ben.edit({ lines: { set: { b: line('desk', 9) } } });
+    sync(ana.doc, ben.doc);
+    expect(ana.read()).toEqual(ben.read());
+    expect(ana.read().lines.map((l) => [l.id, l.quantity])).toEqual([['b', 9]]);
+  });
+
+  it('LINE3: patches and entries are checked: line shape, ids, the writer’s own slot', () => {
+    expect(checkPatch(orderKind, { lines: { set: { a: line('lamp', 0) } } })).toMatchObject({
+      ok: false,
+      issues: [{ field: 'lines.a.quantity' }],
+    });
+    expect(checkPatch(orderKind, { lines: { set: { 'a b': line('lamp', 1) } } }).ok).toBe(false);
+    expect(checkPatch(orderKind, { lines: { add: [] } }).ok).toBe(false);
+    expect(
+      checkPatch(orderKind, { lines: { set: { a: line('lamp', 2) }, remove: ['b'] } }).ok,
+    ).toBe(true);
+    const writer = { client: 7, user: 'ana', nowMs: 10_000, maxSkewMs: 60_000 };
+    const slot = {
+      v: JSON.stringify(line('lamp', 1)),
+      t: { wallMs: 9_000, counter: 0, replicaId: 'ana' },
+      by: 'ana',
+    };
+    expect(checkMapEntry(orderKind, 'l:lines', 'a@7', slot, writer)).toEqual({ ok: true });
+    expect(checkMapEntry(orderKind, 'l:lines', 'a@8', slot, writer)).toMatchObject({
+      code: 'forged_identity',
+    });
+    expect(
+      checkMapEntry(orderKind, 'l:lines', 'a@7', { ...slot, by: 'ben' }, writer),
+    ).toMatchObject({ code: 'forged_identity' });
+    expect(checkMapEntry(orderKind, 'l:lines', 'a@7', { ...slot, v: 42 }, writer)).toMatchObject({
+      code: 'malformed_entry',
+    });
+    expect(
+      checkMapEntry(
+        orderKind,
+        'l:lines',
+        'a@7',
+        { ...slot, t: { wallMs: 900_000, counter: 0, replicaId: 'ana' } },
+        writer,
+      ),
+    ).toMatchObject({ code: 'clock_skew' });
+  });
+
+  it('LINE4: reverting a change undoes only the lines it touched', () => {
+    const ops = opsOf(orderKind.fields.lines!);
+    const before = [{ id: 'a', ...line('lamp', 1) }];
+    const after = [
+      { id: 'a', ...line('lamp', 2) },
+      { id: 'b', ...line('desk', 1) },
+    ];
+    const change = ops.change(before, after)!;
+    expect(ops.describe(change)).toBe('1 × lamp → 2 × lamp; added 1 × desk');
+    const now = [...after, { id: 'c', ...line('rug', 3) }];
+    expect(ops.revert(orderKind.fields.lines!, change, now)).toEqual({
+      set: { a: line('lamp', 1) },
+      remove: ['b'],
+    });
+  });
+});
+
+describe('order status (ORD1)', () => {
+  it('is the server’s alone: anyone else’s entry is refused', () => {
+    const slot = { v: 'paid', t: { wallMs: 9_000, counter: 0, replicaId: 'x' }, by: 'ana' };
+    const ana = { client: 7, user: 'ana', nowMs: 10_000, maxSkewMs: 60_000 };
+    expect(checkMapEntry(orderKind, 'r:status', '7', slot, ana)).toMatchObject({
+      ok: false,
+      code: 'forged_identity',
+    });
+    const server = { ...ana, user: SERVER_IDENTITY };
+    expect(
+      checkMapEntry(orderKind, 'r:status', '7', { ...slot, by: SERVER_IDENTITY }, server),
+    ).toEqual({ ok: true });
+    const draft = replica('ana', () => 1_000);
+    draft.edit({ customer: 'ACME', notes: 'Deliver before noon' });
+    expect(draft.read()).toMatchObject({ status: 'draft', customer: 'ACME', lines: [] });
+  });
+});
