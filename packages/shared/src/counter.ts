@@ -5,6 +5,7 @@
  * overwrite each other; the value is the sum of all slots.
  */
 import type * as Y from 'yjs';
+import { SERVER_IDENTITY } from './serverIdentity.js';
 import {
   ENTRY_OK,
   isObject,
@@ -52,6 +53,23 @@ export function adjustCounter(map: CounterMap, delta: number): void {
   const key = String(doc.clientID);
   const own = map.get(key);
   map.set(key, (typeof own === 'number' && Number.isSafeInteger(own) ? own : 0) + delta);
+}
+
+/** The key of a settlement slot (CTR5). */
+export function settlementKey(id: string): string {
+  return `settle:${id}`;
+}
+
+/**
+ * A settlement (CTR5): the server's delta for one business event — an order's units leaving stock —
+ * under a key of its own, `settle:<id>`. Writing it again changes nothing, so a step that runs
+ * twice after a crash takes the units off once.
+ */
+export function settleCounter(map: CounterMap, id: string, delta: number): void {
+  if (!Number.isSafeInteger(delta))
+    throw new RangeError(`settleCounter: delta must be a safe integer, got ${delta}`);
+  const key = settlementKey(id);
+  if (map.get(key) !== delta) map.set(key, delta);
 }
 
 /**
@@ -118,7 +136,9 @@ export const counterField: FieldOps<CounterSpec> = {
     );
   },
   checkEntry(field, key, value, w) {
-    if (key !== String(w.client)) {
+    if (key.startsWith('settle:') && w.user !== SERVER_IDENTITY)
+      return refuseEntry('forged_identity', `${field}: settlements are the server's (CTR5)`);
+    if (key !== String(w.client) && !key.startsWith('settle:')) {
       return refuseEntry(
         'forged_identity',
         `${field}: a counter slot must be keyed by its writer's client id`,

@@ -213,9 +213,22 @@ export function checkPatch(kind: DocumentKind<object>, patch: unknown): Validati
       });
       continue;
     }
+    if (isServerOnly(spec)) {
+      issues.push({ field, code: 'server_only', message: serverOnlyMessage(field) });
+      continue;
+    }
     issues.push(...opsOf(spec).checkPatch(spec, field, value));
   }
   return issues.length === 0 ? { ok: true, value: patch as Patch } : { ok: false, issues };
+}
+
+/** A field only the server writes (an order's status, ORD1): never in a person's patch. */
+export function isServerOnly(spec: FieldSpec): boolean {
+  return spec.kind === 'register' && spec.serverOnly === true;
+}
+
+export function serverOnlyMessage(field: string): string {
+  return `${field} is set by the server alone (ORD1): use its commands, such as placing an order`;
 }
 
 /**
@@ -256,6 +269,8 @@ export function patchToReach(
 ): Patch {
   const patch: Record<string, PatchValue> = {};
   for (const [field, spec] of Object.entries(kind.fields)) {
+    // A restore brings back what people wrote, never what only the server decides (ORD1).
+    if (isServerOnly(spec)) continue;
     const value = opsOf(spec).patchTo(spec, current[field], target[field]);
     if (value !== undefined) patch[field] = value;
   }
@@ -270,6 +285,7 @@ export function revertChange(
 ): Patch | RevertError {
   const spec = kind.fields[change.field];
   if (!spec) return new RevertError(`${kind.kind} has no field "${change.field}"`);
+  if (isServerOnly(spec)) return new RevertError(serverOnlyMessage(change.field));
   const value = opsOf(spec).revert(spec, change, current[change.field]);
   if (value instanceof RevertError) return value;
   return value === undefined ? {} : ({ [change.field]: value } as Patch);

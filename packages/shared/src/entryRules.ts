@@ -6,7 +6,13 @@
  * code knows. Values that are well formed but invalid for the schema (a negative price) are not
  * refused here: they are compensated after the update is applied (compensation.ts).
  */
-import { META_MAP, fieldsByTypeName, type DocumentKind } from './documentKind.js';
+import {
+  META_MAP,
+  fieldsByTypeName,
+  isServerOnly,
+  serverOnlyMessage,
+  type DocumentKind,
+} from './documentKind.js';
 import {
   ENTRY_OK,
   refuseEntry,
@@ -15,12 +21,9 @@ import {
   type FieldSpec,
 } from './fieldKind.js';
 import { opsOf } from './fields.js';
+import { SERVER_IDENTITY } from './serverIdentity.js';
 
-/**
- * The identity of writes the server makes itself (compensations, migrations, and the Yjs client
- * ids of HTTP patches and restores). Not a valid user id (NAME1), so no person can hold it.
- */
-export const SERVER_IDENTITY = '@server';
+export { SERVER_IDENTITY };
 
 /** The field stored in the top-level type `typeName`, or `meta`, or undefined for any other name. */
 export function fieldOfTypeName(
@@ -47,11 +50,8 @@ export function checkMapEntry(
   if (target === undefined)
     return refuseEntry('unknown_type', `"${clip(typeName)}" is not a field of ${kind.kind}`);
   if (target === 'meta') return checkMeta(kind, key, value, docVersion);
-  if ('serverOnly' in target.spec && target.spec.serverOnly && writer.user !== SERVER_IDENTITY)
-    return refuseEntry(
-      'forged_identity',
-      `${target.field} is set by the server alone (ORD1): use its commands, such as placing an order`,
-    );
+  if (isServerOnly(target.spec) && writer.user !== SERVER_IDENTITY)
+    return refuseEntry('forged_identity', serverOnlyMessage(target.field));
   return opsOf(target.spec).checkEntry(target.field, key, value, writer);
 }
 

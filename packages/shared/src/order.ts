@@ -47,6 +47,7 @@ export type OrderLineValue = z.infer<typeof orderLineSchema>;
 const customer = z.string().trim().max(ORDER_LIMITS.customerMax);
 const notes = z.string().max(ORDER_LIMITS.notesMax);
 const status = z.enum(ORDER_STATUSES);
+const statusReason = z.string().max(200);
 
 export const orderSchema = z
   .object({
@@ -59,6 +60,7 @@ export const orderSchema = z
       .array(orderLineSchema.extend({ id: z.string() }))
       .max(ORDER_LIMITS.maxLines, `at most ${ORDER_LIMITS.maxLines} lines`),
     status,
+    statusReason,
   })
   .strict();
 
@@ -72,6 +74,8 @@ export const orderKind: DocumentKind<Order> = {
     notes: { kind: 'text', value: notes },
     lines: { kind: 'lines', value: orderLineSchema, max: ORDER_LIMITS.maxLines },
     status: { kind: 'register', default: 'draft', value: status, serverOnly: true },
+    /** Why the order is where it is ("Payment declined", "Reservation expired"), if it says. */
+    statusReason: { kind: 'register', default: '', value: statusReason, serverOnly: true },
   },
   schema: orderSchema,
   migrations: {},

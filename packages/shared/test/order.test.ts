@@ -9,6 +9,9 @@ import {
   materialize,
   opsOf,
   orderKind,
+  productKind,
+  readCounter,
+  settleCounter,
   validateDocument,
   type Order,
 } from '../src/index.js';
@@ -140,8 +143,39 @@ describe('order status (ORD1)', () => {
     expect(
       checkMapEntry(orderKind, 'r:status', '7', { ...slot, by: SERVER_IDENTITY }, server),
     ).toEqual({ ok: true });
+    expect(checkPatch(orderKind, { status: 'paid' })).toMatchObject({
+      ok: false,
+      issues: [{ field: 'status', code: 'server_only' }],
+    });
     const draft = replica('ana', () => 1_000);
     draft.edit({ customer: 'ACME', notes: 'Deliver before noon' });
     expect(draft.read()).toMatchObject({ status: 'draft', customer: 'ACME', lines: [] });
+  });
+});
+
+describe('stock settlements (CTR5)', () => {
+  it('take an order’s units off once, however often they are written; only the server writes them', () => {
+    const doc = new Y.Doc();
+    const clock = new HybridClock({ replicaId: 'w' });
+    applyPatch(doc, productKind, { stock: { delta: 10 } }, { clock, writer: 'ana' });
+    const map = doc.getMap<unknown>('c:stock');
+    settleCounter(map, 'order-o1', -3);
+    settleCounter(map, 'order-o1', -3);
+    expect(readCounter(map)).toBe(7);
+    const copy = new Y.Doc();
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+    settleCounter(copy.getMap<unknown>('c:stock'), 'order-o1', -3);
+    sync(doc, copy);
+    expect(readCounter(map)).toBe(7);
+    const ana = { client: 7, user: 'ana', nowMs: 10_000, maxSkewMs: 60_000 };
+    expect(checkMapEntry(productKind, 'c:stock', 'settle:order-x', -1, ana)).toMatchObject({
+      code: 'forged_identity',
+    });
+    expect(
+      checkMapEntry(productKind, 'c:stock', 'settle:order-x', -1, {
+        ...ana,
+        user: SERVER_IDENTITY,
+      }),
+    ).toEqual({ ok: true });
   });
 });
