@@ -27,6 +27,15 @@ function stock(initial: Record<string, number>): { onHand: OnHand; level: Map<st
   };
 }
 
+/** Pays an order that was placed (the saga's steps, straight). */
+async function pay(s: ReservationStore, order: string, now: number): Promise<void> {
+  await s.transition(order, ['placed'], 'payment_requested', undefined, now);
+  await s.transition(order, ['payment_requested'], 'paid', undefined, now);
+}
+
+const reservationsOf = async (s: ReservationStore, order: string) =>
+  (await s.record(order))?.reservations ?? [];
+
 export function runReservationStoreContract(
   label: string,
   open: (instances: number) => Promise<ReservationStore[]>,
@@ -62,7 +71,8 @@ export function runReservationStoreContract(
         ],
       });
       // Nothing of the refused order was kept.
-      expect(await s.ofOrder('o2')).toEqual([]);
+      expect(await s.record('o2')).toBeUndefined();
+      expect(await s.record('o1')).toMatchObject({ state: 'placed', updatedAt: 1_000 });
       expect(await s.reserved(['lamp', 'desk'])).toEqual(
         new Map([
           ['lamp', 3],
@@ -80,7 +90,7 @@ export function runReservationStoreContract(
         1_002,
         HOUR,
       );
-      expect(twice.ok && twice.reservations.map((r) => [r.product, r.quantity])).toEqual([
+      expect(twice.ok && twice.record.reservations.map((r) => [r.product, r.quantity])).toEqual([
         ['lamp', 2],
       ]);
       await expect(
@@ -96,10 +106,13 @@ export function runReservationStoreContract(
       const again = await s.reserve('o1', [{ product: 'lamp', quantity: 4 }], onHand, 2_000, HOUR);
       expect(again).toMatchObject({ ok: true, replayed: true });
       expect((await s.reserved(['lamp'])).get('lamp')).toBe(4);
-      expect((await s.ofOrder('o1'))[0]).toMatchObject({ state: 'active', createdAt: 1_000 });
+      expect((await reservationsOf(s, 'o1'))[0]).toMatchObject({
+        state: 'active',
+        createdAt: 1_000,
+      });
     });
 
-    it('RES4: a release frees the units once, says why, and the order may be placed again', async () => {
+    it('RES4: releasing gives the units back once and says why; a released order may be placed again, a cancelled one not', async () => {
       stores = await open(1);
       const [s] = stores as [ReservationStore];
       const { onHand } = stock({ lamp: 3 });
@@ -107,16 +120,35 @@ export function runReservationStoreContract(
       expect(
         (await s.reserve('o2', [{ product: 'lamp', quantity: 1 }], onHand, 1_001, HOUR)).ok,
       ).toBe(false);
-      const released = await s.release('o1', 'payment declined', 1_500);
-      expect(released).toMatchObject([
-        { product: 'lamp', quantity: 3, state: 'released', reason: 'payment declined' },
+      await s.transition('o1', ['placed'], 'payment_requested', undefined, 1_100);
+      const released = await s.transition(
+        'o1',
+        ['placed', 'payment_requested'],
+        'released',
+        'Payment declined',
+        1_500,
+      );
+      expect(released).toMatchObject({ state: 'released', reason: 'Payment declined' });
+      expect(released?.reservations).toMatchObject([
+        { product: 'lamp', quantity: 3, state: 'released', reason: 'Payment declined' },
       ]);
-      expect(await s.release('o1', 'cancelled', 1_600)).toEqual([]);
-      expect((await s.ofOrder('o1'))[0]?.reason).toBe('payment declined');
+      expect(
+        await s.transition('o1', ['placed', 'payment_requested'], 'cancelled', 'x', 1_600),
+      ).toBeUndefined();
       expect((await s.reserved(['lamp'])).get('lamp')).toBe(0);
       const again = await s.reserve('o1', [{ product: 'lamp', quantity: 2 }], onHand, 2_000, HOUR);
-      expect(again).toMatchObject({ ok: true, replayed: false });
+      expect(again).toMatchObject({ ok: true, replayed: false, record: { state: 'placed' } });
       expect((await s.reserved(['lamp'])).get('lamp')).toBe(2);
+      await s.transition('o1', ['placed', 'payment_requested'], 'cancelled', 'Cancelled', 2_100);
+      const cancelled = await s.reserve(
+        'o1',
+        [{ product: 'lamp', quantity: 1 }],
+        onHand,
+        2_200,
+        HOUR,
+      );
+      expect(cancelled).toMatchObject({ ok: true, replayed: true, record: { state: 'cancelled' } });
+      expect((await s.reserved(['lamp'])).get('lamp')).toBe(0);
     });
 
     it('RES5: orders whose reservations ran out of time are listed for release', async () => {
@@ -126,11 +158,15 @@ export function runReservationStoreContract(
       await s.reserve('early', [{ product: 'lamp', quantity: 1 }], onHand, 1_000, 10_000);
       await s.reserve('late', [{ product: 'lamp', quantity: 1 }], onHand, 5_000, 10_000);
       await s.reserve('gone', [{ product: 'lamp', quantity: 1 }], onHand, 1_000, 10_000);
-      await s.release('gone', 'cancelled', 2_000);
+      await s.transition('gone', ['placed'], 'cancelled', 'Cancelled', 2_000);
+      await s.reserve('paid', [{ product: 'lamp', quantity: 1 }], onHand, 1_000, 10_000);
+      await pay(s, 'paid', 2_000);
       expect(await s.expired(10_999, 10)).toEqual([]);
       expect(await s.expired(11_000, 10)).toEqual(['early']);
       expect(await s.expired(20_000, 10)).toEqual(['early', 'late']);
       expect(await s.expired(20_000, 1)).toEqual(['early']);
+      expect(await s.inProgress(10)).toEqual(expect.arrayContaining(['early', 'late', 'paid']));
+      expect(await s.inProgress(10)).toHaveLength(3);
     });
 
     it('RES6: a commit takes the units off on-hand once, before they stop counting as reserved', async () => {
@@ -154,13 +190,19 @@ export function runReservationStoreContract(
           level.set(l.product, level.get(l.product)! - l.quantity);
         }
       };
+      // Only a paid order's stock is committed.
+      expect(await s.commit('o1', 1_500, decrement)).toBeUndefined();
+      await pay(s, 'o1', 1_600);
       const committed = await s.commit('o1', 2_000, decrement);
-      expect(committed.map((r) => [r.product, r.state])).toEqual([
+      expect(committed?.state).toBe('stock_committed');
+      expect(committed?.reservations.map((r) => [r.product, r.state])).toEqual([
         ['desk', 'committed'],
         ['lamp', 'committed'],
       ]);
-      expect(await s.commit('o1', 2_001, decrement)).toEqual([]);
-      expect(await s.release('o1', 'cancelled', 2_002)).toEqual([]);
+      expect(await s.commit('o1', 2_001, decrement)).toBeUndefined();
+      expect(
+        await s.transition('o1', ['placed', 'payment_requested'], 'cancelled', 'x', 2_002),
+      ).toBeUndefined();
       expect(decrements).toEqual(['desk-1', 'lamp-2']);
       expect(await s.reserved(['lamp', 'desk'])).toEqual(
         new Map([
@@ -168,14 +210,47 @@ export function runReservationStoreContract(
           ['desk', 0],
         ]),
       );
-      // A decrement that fails leaves the reservation active: the commit runs again later.
+      // A decrement that fails leaves the order paid and reserved: the step runs again later.
       await s.reserve('o2', [{ product: 'lamp', quantity: 1 }], onHand, 3_000, HOUR);
+      await pay(s, 'o2', 3_000);
       await expect(
         s.commit('o2', 3_001, async () => {
           throw new Error('crashed mid-step');
         }),
       ).rejects.toThrow('crashed mid-step');
-      expect((await s.ofOrder('o2'))[0]?.state).toBe('active');
+      expect(await s.record('o2')).toMatchObject({
+        state: 'paid',
+        reservations: [{ state: 'active' }],
+      });
+    });
+
+    it('SAGA1: a payment and an expiry racing for one order: exactly one wins', async () => {
+      stores = await open(2);
+      const { onHand } = stock({ lamp: 100 });
+      for (let i = 0; i < 20; i++) {
+        const order = `duel-${i}`;
+        await stores[0]!.reserve(order, [{ product: 'lamp', quantity: 1 }], onHand, 1_000, HOUR);
+        await stores[0]!.transition(order, ['placed'], 'payment_requested', undefined, 1_001);
+        const [paid, expired] = await Promise.all([
+          stores[i % stores.length]!.transition(
+            order,
+            ['payment_requested'],
+            'paid',
+            undefined,
+            1_002,
+          ),
+          stores[(i + 1) % stores.length]!.transition(
+            order,
+            ['placed', 'payment_requested'],
+            'released',
+            'Reservation expired',
+            1_002,
+          ),
+        ]);
+        expect([paid, expired].filter(Boolean)).toHaveLength(1);
+        const record = await stores[0]!.record(order);
+        expect(record?.reservations[0]?.state).toBe(paid ? 'active' : 'released');
+      }
     });
 
     it('RES2: 50 orders racing for the last 10 units reserve exactly 10, on every instance at once, while paid orders are committed', async () => {
@@ -183,7 +258,7 @@ export function runReservationStoreContract(
       // 20 on hand, 10 of them reserved by five orders that get paid during the race: their
       // commits take 10 off on-hand and 10 off the reservations, so 10 stay available throughout.
       const { onHand, level } = stock({ last: 20, other: 100 });
-      for (let p = 0; p < 5; p++)
+      for (let p = 0; p < 5; p++) {
         await stores[0]!.reserve(
           `paid-${p}`,
           [{ product: 'last', quantity: 2 }],
@@ -191,6 +266,8 @@ export function runReservationStoreContract(
           500,
           HOUR,
         );
+        await pay(stores[0]!, `paid-${p}`, 600);
+      }
       const commits = Array.from({ length: 5 }, (_, p) =>
         stores[p % stores.length]!.commit(`paid-${p}`, 900, async (lines) => {
           await pause();
@@ -228,7 +305,7 @@ export function runReservationStoreContract(
       expect((await s.reserved(['last'])).get('last')).toBe(10);
       let otherUnits = 0;
       for (let i = 0; i < 50; i++) {
-        const rows = await s.ofOrder(`race-${i}`);
+        const rows = await reservationsOf(s, `race-${i}`);
         expect(rows.length > 0).toBe(results[i]!.ok);
         otherUnits += rows.filter((r) => r.product === 'other').length;
       }

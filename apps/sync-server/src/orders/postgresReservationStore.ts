@@ -1,5 +1,5 @@
 /**
- * The reservation ledger in PostgreSQL, shared by every scale-out instance (RES1–RES6). A change
+ * The order ledger in PostgreSQL, shared by every scale-out instance (RES1–RES6, SAGA1). A change
  * is one transaction that first takes the order's lock (an advisory lock), then the products' row
  * locks in product order (`FOR UPDATE` on `stock_locks`), reads on-hand while holding them, and
  * writes; concurrent placements on any instance wait for each other only where they share a
@@ -9,8 +9,12 @@ import pg from 'pg';
 import { pgTransaction } from '../store/pgTransaction.js';
 import {
   checkLines,
+  IN_PROGRESS,
+  RELEASING,
   shortfall,
   type OnHand,
+  type OrderRecord,
+  type OrderState,
   type Reservation,
   type ReservationLine,
   type ReservationState,
@@ -22,6 +26,9 @@ function ddl(s: string): string {
   return `
 CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.stock_locks (product text PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS ${s}.orders (
+  order_id text PRIMARY KEY, state text NOT NULL, reason text, updated_at bigint NOT NULL);
+CREATE INDEX IF NOT EXISTS orders_state ON ${s}.orders (state);
 CREATE TABLE IF NOT EXISTS ${s}.reservations (
   order_id text NOT NULL, product text NOT NULL, quantity integer NOT NULL CHECK (quantity > 0),
   state text NOT NULL, reason text, created_at bigint NOT NULL, expires_at bigint NOT NULL,
@@ -94,12 +101,43 @@ export class PostgresReservationStore implements ReservationStore {
     );
   }
 
-  private async rowsOf(c: pg.ClientBase | pg.Pool, order: string): Promise<Reservation[]> {
+  private async recordWith(
+    c: pg.ClientBase | pg.Pool,
+    order: string,
+  ): Promise<OrderRecord | undefined> {
+    const { rows: found } = await c.query<{
+      state: OrderState;
+      reason: string | null;
+      updated_at: string;
+    }>(`SELECT state, reason, updated_at FROM ${this.s}.orders WHERE order_id = $1`, [order]);
+    const row = found[0];
+    if (!row) return undefined;
     const { rows } = await c.query<Row>(
       `SELECT * FROM ${this.s}.reservations WHERE order_id = $1 ORDER BY product`,
       [order],
     );
-    return rows.map(toReservation);
+    return {
+      order,
+      state: row.state,
+      reason: row.reason ?? undefined,
+      updatedAt: Number(row.updated_at),
+      reservations: rows.map(toReservation),
+    };
+  }
+
+  private async setState(
+    c: pg.ClientBase,
+    order: string,
+    state: OrderState,
+    reason: string | undefined,
+    now: number,
+  ): Promise<void> {
+    await c.query(
+      `INSERT INTO ${this.s}.orders (order_id, state, reason, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (order_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
+       updated_at = excluded.updated_at`,
+      [order, state, reason ?? null, now],
+    );
   }
 
   private async reservedWith(
@@ -125,16 +163,16 @@ export class PostgresReservationStore implements ReservationStore {
   ): Promise<ReserveResult> {
     const wanted = checkLines(lines);
     const products = wanted.map((l) => l.product);
-    // Lock rows exist before any transaction locks them (inserted in order, outside it).
+    // Lock rows exist before any transaction locks them (inserted outside it).
     await this.pool.query(
       `INSERT INTO ${this.s}.stock_locks (product) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`,
       [products],
     );
     return pgTransaction(this.pool, async (c) => {
       await this.lock(c, order, products);
-      const existing = await this.rowsOf(c, order);
-      if (existing.some((r) => r.state !== 'released'))
-        return { ok: true, reservations: existing, replayed: true };
+      const existing = await this.recordWith(c, order);
+      if (existing && existing.state !== 'released')
+        return { ok: true, record: existing, replayed: true };
       const short = shortfall(wanted, await onHand(products), await this.reservedWith(c, products));
       if (short) return { ok: false, lines: short };
       await c.query(`DELETE FROM ${this.s}.reservations WHERE order_id = $1`, [order]);
@@ -144,19 +182,30 @@ export class PostgresReservationStore implements ReservationStore {
          SELECT $1, p, q, 'active', NULL, $4, $5, $4 FROM unnest($2::text[], $3::int[]) AS t(p, q)`,
         [order, products, wanted.map((l) => l.quantity), now, now + ttlMs],
       );
-      return { ok: true, reservations: await this.rowsOf(c, order), replayed: false };
+      await this.setState(c, order, 'placed', undefined, now);
+      return { ok: true, record: (await this.recordWith(c, order))!, replayed: false };
     });
   }
 
-  release(order: string, reason: string, now: number): Promise<Reservation[]> {
+  transition(
+    order: string,
+    from: readonly OrderState[],
+    to: OrderState,
+    reason: string | undefined,
+    now: number,
+  ): Promise<OrderRecord | undefined> {
     return pgTransaction(this.pool, async (c) => {
       await this.lock(c, order, []);
-      const { rows } = await c.query<Row>(
-        `UPDATE ${this.s}.reservations SET state = 'released', reason = $2, updated_at = $3
-         WHERE order_id = $1 AND state = 'active' RETURNING *`,
-        [order, reason, now],
-      );
-      return rows.map(toReservation).sort((a, b) => (a.product < b.product ? -1 : 1));
+      const current = await this.recordWith(c, order);
+      if (!current || !from.includes(current.state)) return undefined;
+      if (RELEASING.includes(to))
+        await c.query(
+          `UPDATE ${this.s}.reservations SET state = 'released', reason = $2, updated_at = $3
+           WHERE order_id = $1 AND state = 'active'`,
+          [order, reason ?? to, now],
+        );
+      await this.setState(c, order, to, reason, now);
+      return this.recordWith(c, order);
     });
   }
 
@@ -164,28 +213,38 @@ export class PostgresReservationStore implements ReservationStore {
     order: string,
     now: number,
     decrement: (lines: readonly ReservationLine[]) => Promise<void>,
-  ): Promise<Reservation[]> {
+  ): Promise<OrderRecord | undefined> {
     return pgTransaction(this.pool, async (c) => {
       await this.lock(c, order, []);
-      const active = (await this.rowsOf(c, order)).filter((r) => r.state === 'active');
-      if (active.length === 0) return [];
+      const current = await this.recordWith(c, order);
+      if (current?.state !== 'paid') return undefined;
+      const active = current.reservations.filter((r) => r.state === 'active');
       await this.lock(
         c,
         order,
         active.map((r) => r.product),
       );
       await decrement(active.map((r) => ({ product: r.product, quantity: r.quantity })));
-      const { rows } = await c.query<Row>(
+      await c.query(
         `UPDATE ${this.s}.reservations SET state = 'committed', updated_at = $2
-         WHERE order_id = $1 AND state = 'active' RETURNING *`,
+         WHERE order_id = $1 AND state = 'active'`,
         [order, now],
       );
-      return rows.map(toReservation).sort((a, b) => (a.product < b.product ? -1 : 1));
+      await this.setState(c, order, 'stock_committed', undefined, now);
+      return this.recordWith(c, order);
     });
   }
 
-  ofOrder(order: string): Promise<Reservation[]> {
-    return this.rowsOf(this.pool, order);
+  record(order: string): Promise<OrderRecord | undefined> {
+    return this.recordWith(this.pool, order);
+  }
+
+  async inProgress(limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ order_id: string }>(
+      `SELECT order_id FROM ${this.s}.orders WHERE state = ANY($1) ORDER BY updated_at LIMIT $2`,
+      [IN_PROGRESS, limit],
+    );
+    return rows.map((r) => r.order_id);
   }
 
   reserved(products: readonly string[]): Promise<Map<string, number>> {
@@ -194,8 +253,10 @@ export class PostgresReservationStore implements ReservationStore {
 
   async expired(now: number, limit: number): Promise<string[]> {
     const { rows } = await this.pool.query<{ order_id: string }>(
-      `SELECT DISTINCT order_id FROM ${this.s}.reservations
-       WHERE state = 'active' AND expires_at <= $1 ORDER BY order_id LIMIT $2`,
+      `SELECT DISTINCT r.order_id FROM ${this.s}.reservations r
+       JOIN ${this.s}.orders o ON o.order_id = r.order_id
+       WHERE r.state = 'active' AND r.expires_at <= $1 AND o.state IN ('placed', 'payment_requested')
+       ORDER BY r.order_id LIMIT $2`,
       [now, limit],
     );
     return rows.map((r) => r.order_id);

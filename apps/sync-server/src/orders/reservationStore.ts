@@ -1,7 +1,10 @@
 /**
- * The reservation ledger: the strongly consistent half of Concord (SPEC RES1–RES6). Placing an
+ * The order ledger: the strongly consistent half of Concord (SPEC RES1–RES6, SAGA1). Placing an
  * order reserves stock for every line, all or nothing; a reservation is later released (declined,
- * cancelled, expired) or committed (paid: the stock leaves on-hand). Available stock is
+ * cancelled, expired) or committed (paid: the stock leaves on-hand). The ledger also holds where
+ * each placed order is (its state), changed only by conditional transitions in the same
+ * transactions as the reservations, so a payment and an expiry can never both win. Available
+ * stock is
  *
  *     available(product) = on hand − Σ active reservations
  *
@@ -42,9 +45,35 @@ export interface LineAvailability {
   readonly available: number;
 }
 
+/** Where an order is, as the ledger decides it (the order document's status mirrors it). */
+export const ORDER_STATES = [
+  'placed',
+  'payment_requested',
+  'paid',
+  'stock_committed',
+  'fulfilled',
+  'released',
+  'cancelled',
+] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+/** States that give the units back: entering one releases the order's active reservations. */
+export const RELEASING: readonly OrderState[] = ['released', 'cancelled'];
+/** States a saga still has work in (resumed after a restart). */
+export const IN_PROGRESS: readonly OrderState[] = ['placed', 'payment_requested', 'paid'];
+
+export interface OrderRecord {
+  readonly order: string;
+  readonly state: OrderState;
+  /** Why it is there (declined, cancelled, expired, …), when that says more than the state. */
+  readonly reason: string | undefined;
+  readonly updatedAt: number;
+  readonly reservations: readonly Reservation[];
+}
+
 export type ReserveResult =
-  /** Reserved now, or (`replayed`) already reserved or committed by an earlier attempt (RES3). */
-  | { readonly ok: true; readonly reservations: readonly Reservation[]; readonly replayed: boolean }
+  /** Placed now, or (`replayed`) placed by an earlier attempt and not released since (RES3). */
+  | { readonly ok: true; readonly record: OrderRecord; readonly replayed: boolean }
   /** Nothing reserved: at least one line is short; every line with what is available (RES1). */
   | { readonly ok: false; readonly lines: readonly LineAvailability[] };
 
@@ -53,9 +82,9 @@ export type OnHand = (products: readonly string[]) => Promise<ReadonlyMap<string
 
 export interface ReservationStore {
   /**
-   * Reserves every line, or none (RES1, RES2). Lines naming one product twice are summed. An order
-   * with active or committed reservations is not reserved again (RES3); one whose reservations
-   * were all released may be placed again.
+   * Places an order: reserves every line, or none (RES1, RES2), and records the order as `placed`
+   * in the same transaction. Lines naming one product twice are summed. An order placed before is
+   * not placed again (RES3) unless it was released; a cancelled order stays cancelled.
    */
   reserve(
     order: string,
@@ -64,23 +93,35 @@ export interface ReservationStore {
     now: number,
     ttlMs: number,
   ): Promise<ReserveResult>;
-  /** Active → released with `reason`; answers the reservations released by this call (RES4). */
-  release(order: string, reason: string, now: number): Promise<Reservation[]>;
   /**
-   * Active → committed; `decrement` runs first, under the products' locks, with the lines to take
-   * off on-hand (it must be idempotent: after a crash the commit runs again). Answers the
-   * reservations committed by this call; none when there was nothing active (RES6).
+   * Moves the order from one of `from` to `to` (the saga's steps, SAGA1); undefined when it is in
+   * none of them — the step was done already, or overtaken. Entering a releasing state releases
+   * the active reservations in the same transaction (RES4).
+   */
+  transition(
+    order: string,
+    from: readonly OrderState[],
+    to: OrderState,
+    reason: string | undefined,
+    now: number,
+  ): Promise<OrderRecord | undefined>;
+  /**
+   * `paid` → `stock_committed`: `decrement` runs first, under the products' locks, with the lines
+   * to take off on-hand (it must be idempotent: after a crash the step runs again); then the
+   * reservations are committed with the state (RES6). Undefined when the order is not `paid`.
    */
   commit(
     order: string,
     now: number,
     decrement: (lines: readonly ReservationLine[]) => Promise<void>,
-  ): Promise<Reservation[]>;
-  /** The order's reservations, by product. */
-  ofOrder(order: string): Promise<Reservation[]>;
+  ): Promise<OrderRecord | undefined>;
+  /** The order as the ledger knows it, or undefined if it was never placed. */
+  record(order: string): Promise<OrderRecord | undefined>;
+  /** Orders in `placed`, `payment_requested` or `paid` (a restart resumes them). */
+  inProgress(limit: number): Promise<string[]>;
   /** Σ active reservations per product (products without any: 0). */
   reserved(products: readonly string[]): Promise<Map<string, number>>;
-  /** Orders with an active reservation whose time ran out (RES5). */
+  /** Orders still `placed` or `payment_requested` whose reservation ran out of time (RES5). */
   expired(now: number, limit: number): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -1,13 +1,17 @@
 /**
- * The reservation ledger in SQLite, for a server running alone: one writer. Every change runs
- * behind one in-process queue (the single writer that orders placements, commits and releases),
- * reads on-hand while it holds the queue, and writes in one fsync'd transaction (RES1–RES6).
+ * The order ledger in SQLite, for a server running alone: one writer. Every change runs behind
+ * one in-process queue (the single writer that orders placements, transitions and commits), reads
+ * on-hand while it holds the queue, and writes in one fsync'd transaction (RES1–RES6, SAGA1).
  */
 import Database from 'better-sqlite3';
 import {
   checkLines,
+  IN_PROGRESS,
+  RELEASING,
   shortfall,
   type OnHand,
+  type OrderRecord,
+  type OrderState,
   type Reservation,
   type ReservationLine,
   type ReservationState,
@@ -16,12 +20,15 @@ import {
 } from './reservationStore.js';
 
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS orders (
+  order_id TEXT PRIMARY KEY, state TEXT NOT NULL, reason TEXT, updated_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS reservations (
   order_id TEXT NOT NULL, product TEXT NOT NULL, quantity INTEGER NOT NULL CHECK (quantity > 0),
   state TEXT NOT NULL, reason TEXT, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL, PRIMARY KEY (order_id, product)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS reservations_active ON reservations (product) WHERE state = 'active';
 CREATE INDEX IF NOT EXISTS reservations_expiry ON reservations (expires_at) WHERE state = 'active';
+CREATE INDEX IF NOT EXISTS orders_state ON orders (state);
 `;
 
 interface Row {
@@ -46,6 +53,8 @@ const toReservation = (r: Row): Reservation => ({
   updatedAt: r.updated_at,
 });
 
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
 export class SqliteReservationStore implements ReservationStore {
   private readonly db: Database.Database;
   /** The single writer: each change waits for the one before. */
@@ -64,11 +73,34 @@ export class SqliteReservationStore implements ReservationStore {
     return run;
   }
 
-  private rowsOf(order: string): Reservation[] {
-    return this.db
+  private recordOf(order: string): OrderRecord | undefined {
+    const row = this.db
+      .prepare<[string], { state: OrderState; reason: string | null; updated_at: number }>(
+        'SELECT state, reason, updated_at FROM orders WHERE order_id = ?',
+      )
+      .get(order);
+    if (!row) return undefined;
+    const reservations = this.db
       .prepare<[string], Row>('SELECT * FROM reservations WHERE order_id = ? ORDER BY product')
       .all(order)
       .map(toReservation);
+    return {
+      order,
+      state: row.state,
+      reason: row.reason ?? undefined,
+      updatedAt: row.updated_at,
+      reservations,
+    };
+  }
+
+  private setState(order: string, state: OrderState, reason: string | undefined, now: number) {
+    this.db
+      .prepare(
+        `INSERT INTO orders (order_id, state, reason, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(order_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
+         updated_at = excluded.updated_at`,
+      )
+      .run(order, state, reason ?? null, now);
   }
 
   async reserve(
@@ -80,9 +112,9 @@ export class SqliteReservationStore implements ReservationStore {
   ): Promise<ReserveResult> {
     const wanted = checkLines(lines);
     return this.exclusive(async () => {
-      const existing = this.rowsOf(order);
-      if (existing.some((r) => r.state !== 'released'))
-        return { ok: true, reservations: existing, replayed: true };
+      const existing = this.recordOf(order);
+      if (existing && existing.state !== 'released')
+        return { ok: true, record: existing, replayed: true };
       const products = wanted.map((l) => l.product);
       const short = shortfall(wanted, await onHand(products), await this.reserved(products));
       if (short) return { ok: false, lines: short };
@@ -94,20 +126,33 @@ export class SqliteReservationStore implements ReservationStore {
         // Reservations released by an earlier attempt make way for this one.
         this.db.prepare('DELETE FROM reservations WHERE order_id = ?').run(order);
         for (const l of wanted) insert.run(order, l.product, l.quantity, now, now + ttlMs, now);
+        this.setState(order, 'placed', undefined, now);
       })();
-      return { ok: true, reservations: this.rowsOf(order), replayed: false };
+      return { ok: true, record: this.recordOf(order)!, replayed: false };
     });
   }
 
-  release(order: string, reason: string, now: number): Promise<Reservation[]> {
+  transition(
+    order: string,
+    from: readonly OrderState[],
+    to: OrderState,
+    reason: string | undefined,
+    now: number,
+  ): Promise<OrderRecord | undefined> {
     return this.exclusive(async () => {
-      const released = this.db
-        .prepare<[string, number, string], Row>(
-          `UPDATE reservations SET state = 'released', reason = ?, updated_at = ?
-           WHERE order_id = ? AND state = 'active' RETURNING *`,
-        )
-        .all(reason, now, order);
-      return released.map(toReservation).sort((a, b) => (a.product < b.product ? -1 : 1));
+      const current = this.recordOf(order);
+      if (!current || !from.includes(current.state)) return undefined;
+      this.db.transaction(() => {
+        if (RELEASING.includes(to))
+          this.db
+            .prepare(
+              `UPDATE reservations SET state = 'released', reason = ?, updated_at = ?
+               WHERE order_id = ? AND state = 'active'`,
+            )
+            .run(reason ?? to, now, order);
+        this.setState(order, to, reason, now);
+      })();
+      return this.recordOf(order);
     });
   }
 
@@ -115,22 +160,36 @@ export class SqliteReservationStore implements ReservationStore {
     order: string,
     now: number,
     decrement: (lines: readonly ReservationLine[]) => Promise<void>,
-  ): Promise<Reservation[]> {
+  ): Promise<OrderRecord | undefined> {
     return this.exclusive(async () => {
-      const active = this.rowsOf(order).filter((r) => r.state === 'active');
-      if (active.length === 0) return [];
+      const current = this.recordOf(order);
+      if (current?.state !== 'paid') return undefined;
+      const active = current.reservations.filter((r) => r.state === 'active');
       await decrement(active.map((r) => ({ product: r.product, quantity: r.quantity })));
-      this.db
-        .prepare(
-          `UPDATE reservations SET state = 'committed', updated_at = ? WHERE order_id = ? AND state = 'active'`,
-        )
-        .run(now, order);
-      return this.rowsOf(order).filter((r) => active.some((a) => a.product === r.product));
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            `UPDATE reservations SET state = 'committed', updated_at = ? WHERE order_id = ? AND state = 'active'`,
+          )
+          .run(now, order);
+        this.setState(order, 'stock_committed', undefined, now);
+      })();
+      return this.recordOf(order);
     });
   }
 
-  async ofOrder(order: string): Promise<Reservation[]> {
-    return this.rowsOf(order);
+  async record(order: string): Promise<OrderRecord | undefined> {
+    return this.recordOf(order);
+  }
+
+  async inProgress(limit: number): Promise<string[]> {
+    return this.db
+      .prepare<unknown[], { order_id: string }>(
+        `SELECT order_id FROM orders WHERE state IN (${placeholders(IN_PROGRESS.length)})
+         ORDER BY updated_at LIMIT ?`,
+      )
+      .all(...IN_PROGRESS, limit)
+      .map((r) => r.order_id);
   }
 
   async reserved(products: readonly string[]): Promise<Map<string, number>> {
@@ -143,8 +202,9 @@ export class SqliteReservationStore implements ReservationStore {
   async expired(now: number, limit: number): Promise<string[]> {
     return this.db
       .prepare<[number, number], { order_id: string }>(
-        `SELECT DISTINCT order_id FROM reservations WHERE state = 'active' AND expires_at <= ?
-         ORDER BY order_id LIMIT ?`,
+        `SELECT DISTINCT r.order_id FROM reservations r JOIN orders o ON o.order_id = r.order_id
+         WHERE r.state = 'active' AND r.expires_at <= ? AND o.state IN ('placed', 'payment_requested')
+         ORDER BY r.order_id LIMIT ?`,
       )
       .all(now, limit)
       .map((r) => r.order_id);
