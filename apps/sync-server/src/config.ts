@@ -35,12 +35,26 @@ export interface ServerConfig {
   readonly oidc: OidcConfig | undefined;
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
+  /** Orders: how long a placement holds its reservation unpaid, and the payment step's bounds. */
+  readonly reservationTtlMs: number;
+  readonly paymentTimeoutMs: number;
+  readonly orderSweepMs: number;
+  /** The simulated payment provider: latency and share of random declines (0–1). */
+  readonly paymentLatencyMs: number;
+  readonly paymentDeclineRate: number;
 }
 
 function int(value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`invalid number in environment: ${value}`);
+  return n;
+}
+
+function rate(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new Error(`PAYMENT_DECLINE_RATE must be from 0 to 1: ${value}`);
   return n;
 }
 
@@ -75,6 +89,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     oidc: oidcFromEnv(env),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    reservationTtlMs: int(env.RESERVATION_TTL_SECONDS, 15 * 60) * 1_000,
+    paymentTimeoutMs: int(env.PAYMENT_TIMEOUT_MS, 30_000),
+    orderSweepMs: int(env.ORDER_SWEEP_MS, 5_000),
+    paymentLatencyMs: int(env.PAYMENT_LATENCY_MS, 300),
+    paymentDeclineRate: rate(env.PAYMENT_DECLINE_RATE),
   };
 }
 

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { SqliteAccountStore } from './accounts/sqliteAccountStore.js';
+import { SqliteReservationStore } from './orders/sqliteReservationStore.js';
 import { configFromEnv } from './config.js';
 import { startScaleOut } from './scale/scaleOut.js';
 import { startServer } from './server.js';
@@ -44,6 +45,7 @@ const server =
     : await startServer(serverConfig, {
         store: new SqliteEventStore(join(config.dataDir, 'concord.db')),
         accounts: new SqliteAccountStore(join(config.dataDir, 'accounts.db')),
+        reservations: new SqliteReservationStore(join(config.dataDir, 'orders.db')),
         logger,
       });
 logger.info(

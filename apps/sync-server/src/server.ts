@@ -28,6 +28,13 @@ import type { DocReadCache } from './http/context.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { EventStore } from './store/eventStore.js';
 import { heartbeat, reapUnupgradedSockets } from './ws/wsRoute.js';
+import { OrderCommands } from './orders/orderCommands.js';
+import { OrderDocs } from './orders/orderDocs.js';
+import { OrderSaga } from './orders/orderSaga.js';
+import { SimulatedPaymentProvider, type PaymentProvider } from './orders/paymentProvider.js';
+import { PaymentStep } from './orders/paymentStep.js';
+import type { ReservationStore } from './orders/reservationStore.js';
+import { SqliteReservationStore } from './orders/sqliteReservationStore.js';
 
 export interface ServerParts {
   readonly store: EventStore;
@@ -41,6 +48,10 @@ export interface ServerParts {
   readonly readiness?: Record<string, () => Promise<boolean>>;
   readonly readCache?: DocReadCache;
   readonly follower?: FollowerOptions;
+  /** The order ledger (default: SQLite in memory, for tests that bring none). */
+  readonly reservations?: ReservationStore;
+  /** The payment provider of the order saga (default: the simulator, configured by `config`). */
+  readonly payments?: PaymentProvider;
 }
 
 export interface RunningServer {
@@ -59,6 +70,9 @@ export interface RunningServer {
   readonly sessions: Sessions;
   /** The first-run setup code while no account exists. */
   readonly setupCode: string | undefined;
+  /** The order saga (drive, sweep, resume) and its ledger. */
+  readonly saga: OrderSaga;
+  readonly ledger: ReservationStore;
   /** Stop accepting, close sockets with "going away", flush the log, close the store. */
   close(): Promise<void>;
 }
@@ -115,6 +129,24 @@ export async function startServer(
       );
   });
   const setupCode = await admin.setupRequired(config.setupCode);
+  const ledger = parts.reservations ?? new SqliteReservationStore(':memory:');
+  const payments =
+    parts.payments ??
+    new SimulatedPaymentProvider({
+      latencyMs: config.paymentLatencyMs,
+      declineRate: config.paymentDeclineRate,
+    });
+  const orderDocs = new OrderDocs(hub);
+  const now = () => Date.now();
+  const saga = new OrderSaga(
+    ledger,
+    orderDocs,
+    new PaymentStep(ledger, orderDocs, payments, config.paymentTimeoutMs, now),
+    feed,
+    logger,
+    { sweepIntervalMs: config.orderSweepMs, now },
+  );
+  const orders = new OrderCommands(ledger, orderDocs, saga, config.reservationTtlMs, now);
   const oidc = config.oidc && new OidcVerifier(config.oidc, directory);
   const auth = new Authenticator(tokens, directory, oidc);
   const app = await buildApp(
@@ -132,6 +164,7 @@ export async function startServer(
       ssoIssuer: config.oidc?.issuer,
       readiness: parts.readiness ?? {},
       readCache: parts.readCache,
+      orders,
     },
     {
       webDist: config.webDist,
@@ -146,6 +179,7 @@ export async function startServer(
       },
     },
   );
+  saga.start();
   reapUnupgradedSockets(app.server, app.websocketServer);
   await app.listen({ port: config.port, host: config.host });
   const stopHeartbeat = heartbeat(app.websocketServer.clients);
@@ -167,6 +201,8 @@ export async function startServer(
     admin,
     sessions,
     setupCode,
+    saga,
+    ledger,
     close() {
       closing ??= (async () => {
         stopHeartbeat();
@@ -175,8 +211,10 @@ export async function startServer(
         const closed = app.close();
         app.server.closeAllConnections();
         await closed;
+        await saga.close();
         await hub.close();
         await feed.close();
+        await ledger.close();
         directory.close();
         await accountEvents.close();
         await accounts.close();

@@ -20,6 +20,7 @@ import { authRoutes } from './routes/auth.js';
 import { docRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { orderRoutes } from './routes/orders.js';
 import { revertRoutes } from './routes/revert.js';
 import { syncRoutes } from './routes/sync.js';
 import { userRoutes } from './routes/users.js';
@@ -123,6 +124,7 @@ export async function buildApp(ctx: HttpContext, options: AppOptions): Promise<F
   historyRoutes(app, ctx);
   revertRoutes(app, ctx);
   syncRoutes(app, ctx);
+  orderRoutes(app, ctx);
   const files = await registerStatic(app, options.webDist);
   wsRoute(app, {
     ...ctx,

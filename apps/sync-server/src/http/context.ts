@@ -13,6 +13,7 @@ import type { Tokens, User } from '../auth/tokens.js';
 import { ACCESS_COOKIE } from './sessionCookies.js';
 import type { DocHub } from '../docs/docHub.js';
 import type { Metrics } from '../metrics.js';
+import type { OrderCommands } from '../orders/orderCommands.js';
 import type { StoredResponse } from '../store/eventStore.js';
 
 /** Scale-out read cache for GET /api/docs/<doc> (scale/readCache.ts). */
@@ -37,6 +38,8 @@ export interface HttpContext {
   readonly ssoIssuer: string | undefined;
   readonly readiness: Record<string, () => Promise<boolean>>;
   readonly readCache: DocReadCache | undefined;
+  /** Order commands (place, cancel) and stock availability; none in tests that bring no ledger. */
+  readonly orders: OrderCommands | undefined;
 }
 
 declare module 'fastify' {

@@ -17,6 +17,7 @@
  * Two implementations (sqliteReservationStore.ts, postgresReservationStore.ts) pass one contract
  * suite (test/reservationStoreContract.ts).
  */
+import type { OrderStatus } from '@concord/shared';
 
 export interface ReservationLine {
   readonly product: string;
@@ -46,16 +47,7 @@ export interface LineAvailability {
 }
 
 /** Where an order is, as the ledger decides it (the order document's status mirrors it). */
-export const ORDER_STATES = [
-  'placed',
-  'payment_requested',
-  'paid',
-  'stock_committed',
-  'fulfilled',
-  'released',
-  'cancelled',
-] as const;
-export type OrderState = (typeof ORDER_STATES)[number];
+export type OrderState = Exclude<OrderStatus, 'draft'>;
 
 /** States that give the units back: entering one releases the order's active reservations. */
 export const RELEASING: readonly OrderState[] = ['released', 'cancelled'];

@@ -9,6 +9,7 @@ import type { ServerConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { PostgresEventStore } from '../store/postgresEventStore.js';
 import { PostgresAccountStore } from '../accounts/postgresAccountStore.js';
+import { PostgresReservationStore } from '../orders/postgresReservationStore.js';
 import { startCatalogProjection } from './catalogProjection.js';
 import { RedisAccountEvents } from './redisAccountEvents.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js';
@@ -101,6 +102,10 @@ export async function startScaleOut(
     connectionString: options.databaseUrl,
     ...(options.schema ? { schema: options.schema } : {}),
   });
+  const reservations = await PostgresReservationStore.connect({
+    connectionString: options.databaseUrl,
+    ...(options.schema ? { schema: options.schema } : {}),
+  });
   const redis = connect('cmd');
   const reader = connect('fanout-reader', { maxRetriesPerRequest: null });
   const accountEvents = new RedisAccountEvents(
@@ -132,6 +137,7 @@ export async function startScaleOut(
     server = await startServer(config, {
       store,
       accounts,
+      reservations,
       accountEvents,
       logger,
       feed: changeFeed,
@@ -147,6 +153,7 @@ export async function startScaleOut(
     for (const c of connections) c.disconnect();
     await store.close();
     await accounts.close();
+    await reservations.close();
     throw error;
   }
   scaleMetrics.register(server.metrics.registry);

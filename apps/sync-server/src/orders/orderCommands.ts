@@ -1,0 +1,116 @@
+/**
+ * The commands people give an order (SPEC ORD2–ORD3): place it — capture the unit prices and
+ * reserve every line, all or nothing, strongly — and cancel it. Answers are HTTP responses, stored
+ * with the request's Idempotency-Key by the route.
+ */
+import type { StoredResponse } from '../store/eventStore.js';
+import type { OrderDocs } from './orderDocs.js';
+import type { OrderSaga } from './orderSaga.js';
+import type { ReservationStore } from './reservationStore.js';
+
+export interface Availability {
+  readonly product: string;
+  readonly onHand: number;
+  readonly reserved: number;
+  readonly available: number;
+}
+
+const json = (status: number, body: unknown): StoredResponse => ({
+  status,
+  body: JSON.stringify(body),
+  headers: {},
+});
+
+export class OrderCommands {
+  constructor(
+    private readonly ledger: ReservationStore,
+    private readonly docs: OrderDocs,
+    private readonly saga: OrderSaga,
+    private readonly reservationTtlMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  async place(id: string): Promise<StoredResponse> {
+    const order = await this.docs.order(id);
+    if (!order) return json(404, { error: `order:${id} has never been written` });
+    if (order.lines.length === 0)
+      return json(400, { error: 'add at least one line before placing the order' });
+    const known = await this.ledger.record(id);
+    if (known && known.state !== 'released')
+      return this.answer(id, known.state === 'cancelled' ? 409 : 200);
+    // Unit prices as the catalog says now; a product gone or archived cannot be ordered.
+    const prices = new Map<string, { unitPriceCents: number; currency: string }>();
+    for (const line of order.lines) {
+      const product = await this.docs.product(line.product);
+      if (!product || product.status === 'archived')
+        return json(409, {
+          error: `${line.product} cannot be ordered: ${product ? 'it is archived' : 'no such product'}`,
+          product: line.product,
+        });
+      prices.set(line.product, { unitPriceCents: product.priceCents, currency: product.currency });
+    }
+    const reserved = await this.ledger.reserve(
+      id,
+      order.lines.map((l) => ({ product: l.product, quantity: l.quantity })),
+      (products) => this.docs.onHand(products),
+      this.now(),
+      this.reservationTtlMs,
+    );
+    if (!reserved.ok)
+      return json(409, { error: 'not enough stock for this order', lines: reserved.lines });
+    if (!reserved.replayed)
+      await this.docs.editOrder(id, (o) => ({
+        lines: {
+          set: Object.fromEntries(
+            o.lines.map(({ id: lineId, ...line }) => [
+              lineId,
+              { ...line, ...prices.get(line.product) },
+            ]),
+          ),
+        },
+      }));
+    await this.docs.project(reserved.record);
+    void this.saga.drive(id);
+    return this.answer(id, reserved.replayed ? 200 : 202);
+  }
+
+  async cancel(id: string): Promise<StoredResponse> {
+    const cancelled = await this.ledger.transition(
+      id,
+      ['placed', 'payment_requested'],
+      'cancelled',
+      'Cancelled',
+      this.now(),
+    );
+    if (cancelled) {
+      await this.docs.project(cancelled);
+      return this.answer(id, 200);
+    }
+    const known = await this.ledger.record(id);
+    if (!known)
+      return json(409, { error: 'this order was never placed: there is nothing to cancel' });
+    if (known.state === 'cancelled') return this.answer(id, 200);
+    return json(409, {
+      error: `an order that is ${known.state.replace('_', ' ')} cannot be cancelled`,
+      state: known.state,
+    });
+  }
+
+  async availability(products: readonly string[]): Promise<Availability[]> {
+    const [onHand, reserved] = await Promise.all([
+      this.docs.onHand(products),
+      this.ledger.reserved(products),
+    ]);
+    return products.map((product) => {
+      const hand = onHand.get(product) ?? 0;
+      const held = reserved.get(product) ?? 0;
+      return { product, onHand: hand, reserved: held, available: Math.max(0, hand - held) };
+    });
+  }
+
+  /** The order and its ledger record. */
+  async answer(id: string, status: number): Promise<StoredResponse> {
+    const [order, record] = await Promise.all([this.docs.order(id), this.ledger.record(id)]);
+    return json(status, { order, placement: record ?? null });
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The order saga (SPEC SAGA1–SAGA4): reserved → payment requested → paid → stock committed, or a
+ * compensation (declined, timed out, cancelled, expired) that releases the reservation. The ledger
+ * holds where each order is and moves it only by conditional transitions; the order document's
+ * status mirrors it (written by the server, so every step is in the order's history with its
+ * cause) and its change events drive the next step. Every step is idempotent on (order, step):
+ * a duplicate or replayed event finds the order already past that step and does nothing; a
+ * restart resumes every order still in progress from the ledger.
+ */
+import type { Logger } from 'pino';
+import type { ChangeEvent, ChangeFeed } from '../events/changeEvents.js';
+import type { OrderDocs } from './orderDocs.js';
+import type { PaymentStep } from './paymentStep.js';
+import type { OrderRecord, ReservationStore } from './reservationStore.js';
+
+export interface OrderSagaOptions {
+  /** How often reservations that ran out of time are looked for (ms). */
+  readonly sweepIntervalMs: number;
+  readonly now: () => number;
+}
+
+const RESUME_BATCH = 500;
+
+export class OrderSaga {
+  /** One chain per order: its steps never run concurrently in this process. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private unsubscribe: (() => void) | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Fired on close: steps waiting on the outside world stop waiting. */
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly ledger: ReservationStore,
+    private readonly docs: OrderDocs,
+    private readonly payment: PaymentStep,
+    private readonly feed: ChangeFeed,
+    private readonly logger: Logger,
+    private readonly options: OrderSagaOptions,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.feed.subscribe((event) => this.onEvent(event));
+    this.sweeper = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
+    this.sweeper.unref();
+    void this.resume();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopping.abort();
+    this.unsubscribe?.();
+    clearInterval(this.sweeper);
+    await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /** Takes an order as far as it can go now (after a command, an event, or a restart). */
+  drive(order: string): Promise<void> {
+    const previous = this.chains.get(order) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.run(order))
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { err: error, order },
+          'order step failed; it runs again on the next event, sweep or restart',
+        ),
+      )
+      .finally(() => {
+        if (this.chains.get(order) === next) this.chains.delete(order);
+      });
+    this.chains.set(order, next);
+    return next;
+  }
+
+  /** Every order still in progress, from the ledger (SAGA3). */
+  async resume(): Promise<void> {
+    const orders = await this.ledger.inProgress(RESUME_BATCH).catch(() => []);
+    await Promise.all(orders.map((o) => this.drive(o)));
+  }
+
+  /** Releases reservations that ran out of time (RES5) and retries stalled orders. */
+  async sweep(): Promise<void> {
+    if (this.closed) return;
+    try {
+      for (const order of await this.ledger.expired(this.options.now(), 100)) {
+        const released = await this.ledger.transition(
+          order,
+          ['placed', 'payment_requested'],
+          'released',
+          'Reservation expired',
+          this.options.now(),
+        );
+        if (released) await this.docs.project(released);
+      }
+      await this.resume();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'order sweep failed; it runs again');
+    }
+  }
+
+  private onEvent(event: ChangeEvent): void {
+    if (this.closed || !event.doc.startsWith('order:')) return;
+    if (event.changes.some((c) => c.field === 'status')) void this.drive(event.doc.slice(6));
+  }
+
+  private async run(order: string): Promise<void> {
+    let record = await this.ledger.record(order);
+    while (record && !this.closed) {
+      await this.docs.project(record);
+      const next = await this.step(record);
+      if (!next) return;
+      record = next;
+    }
+  }
+
+  /** The one step an order in this state takes; undefined when it has nothing to do. */
+  private step(record: OrderRecord): Promise<OrderRecord | undefined> {
+    const now = this.options.now();
+    switch (record.state) {
+      case 'placed':
+        return this.ledger.transition(
+          record.order,
+          ['placed'],
+          'payment_requested',
+          undefined,
+          now,
+        );
+      case 'payment_requested':
+        return this.payment.run(record, this.stopping.signal);
+      case 'paid':
+        return this.ledger.commit(record.order, now, async (lines) => {
+          for (const l of lines) await this.docs.settle(record.order, l.product, l.quantity);
+        });
+      default:
+        return Promise.resolve(undefined);
+    }
+  }
+}
