@@ -21,6 +21,22 @@ export class ApiError extends Error {
   }
 }
 
+/** An order as the server placed it: its ledger record (none while a draft). */
+export interface Placement {
+  readonly placement: {
+    readonly state: string;
+    readonly reason?: string;
+    readonly reservations: readonly { product: string; quantity: number; state: string }[];
+  } | null;
+}
+
+export interface StockLevel {
+  readonly product: string;
+  readonly onHand: number;
+  readonly reserved: number;
+  readonly available: number;
+}
+
 /** The demo sign-in's answer: a bearer token. */
 export interface SignInResult {
   readonly token: string;
@@ -97,9 +113,14 @@ export class ApiClient {
     this.base = options.base ?? '';
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<T> {
     try {
-      return await this.once<T>(method, path, body);
+      return await this.once<T>(method, path, body, extra);
     } catch (error) {
       if (
         error instanceof ApiError &&
@@ -108,13 +129,18 @@ export class ApiClient {
         !path.startsWith('/api/auth/') &&
         (await this.options.renew())
       )
-        return this.once<T>(method, path, body);
+        return this.once<T>(method, path, body, extra);
       throw error;
     }
   }
 
-  private async once<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = {};
+  private async once<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { ...extra };
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;
     const user = this.options.user?.();
@@ -216,6 +242,22 @@ export class ApiClient {
       'GET',
       `/api/auth/events${user ? `?user=${encodeURIComponent(user)}` : ''}`,
     );
+  }
+
+  /** Places an order (a server command); `key` makes a retried request place it once. */
+  placeOrder(id: string, key: string): Promise<Placement> {
+    return this.request('POST', `/api/orders/${encodeURIComponent(id)}/place`, undefined, {
+      'Idempotency-Key': key,
+    });
+  }
+
+  cancelOrder(id: string): Promise<Placement> {
+    return this.request('POST', `/api/orders/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /** On hand, reserved and available, per product. */
+  stock(products: readonly string[]): Promise<StockLevel[]> {
+    return this.request('GET', `/api/stock?products=${products.map(encodeURIComponent).join(',')}`);
   }
 
   listDocs(kind: DocumentKindName): Promise<DocListEntry[]> {

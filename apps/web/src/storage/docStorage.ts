@@ -19,6 +19,15 @@ export interface DocSummary {
   readonly tags: readonly string[];
 }
 
+/** What the Orders list shows of an order. */
+export interface OrderSummary {
+  readonly customer: string;
+  readonly status: string;
+  readonly lines: number;
+  readonly totalCents: number;
+  readonly currency: string;
+}
+
 export interface DocMeta {
   readonly doc: string;
   /** State vector the server acknowledged as durably committed, as [client, clock] pairs. */
@@ -27,8 +36,8 @@ export interface DocMeta {
   readonly pending: readonly PendingEdit[];
   /** Server version (log sequence) last caught up to, when known. */
   readonly version?: number;
-  /** Materialized summary for lists (products: catalog; profiles: display name). */
-  readonly summary?: DocSummary | { readonly displayName: string };
+  /** Materialized summary for lists (products: catalog; profiles: display name; orders). */
+  readonly summary?: DocSummary | { readonly displayName: string } | OrderSummary;
   readonly updatedAt?: number;
   /** How many updates were ever appended here (compaction keeps it): the document's local age. */
   readonly stored?: number;

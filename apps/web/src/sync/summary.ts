@@ -1,5 +1,13 @@
 import type * as Y from 'yjs';
-import { productKind, profileKind, readField, type DocName } from '@concord/shared';
+import {
+  orderKind,
+  orderTotals,
+  productKind,
+  profileKind,
+  readField,
+  type DocName,
+  type OrderLineValue,
+} from '@concord/shared';
 import type { DocMeta } from '../storage/docStorage';
 
 /**
@@ -9,6 +17,17 @@ import type { DocMeta } from '../storage/docStorage';
 export function summarize(doc: Y.Doc, name: DocName): NonNullable<DocMeta['summary']> {
   if (name.kind === 'profile')
     return { displayName: String(readField(doc, profileKind, 'displayName')) };
+  if (name.kind === 'order') {
+    const lines = readField(doc, orderKind, 'lines') as OrderLineValue[];
+    const [currency, totalCents] = [...orderTotals(lines)][0] ?? ['EUR', 0];
+    return {
+      customer: String(readField(doc, orderKind, 'customer')),
+      status: String(readField(doc, orderKind, 'status')),
+      lines: lines.length,
+      totalCents,
+      currency,
+    };
+  }
   const field = (f: string) => readField(doc, productKind, f);
   return {
     name: String(field('name')),

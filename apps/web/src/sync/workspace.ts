@@ -9,7 +9,10 @@ import {
   applyPatch,
   HybridClock,
   Origin,
+  orderKind,
   productKind,
+  type DocumentKind,
+  type Patch,
   parseDocName,
   type BulkChange,
 } from '@concord/shared';
@@ -223,20 +226,24 @@ export class Workspace {
   /** Creates a product locally (works offline); it reaches the server with the next flush. */
   async createProduct(initial: { name?: string } = {}): Promise<string> {
     const id = `p-${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    const name = `product:${id}`;
+    await this.createDoc(`product:${id}`, productKind, {
+      name: initial.name ?? 'Untitled product',
+      status: 'draft',
+      currency: 'EUR',
+      priceCents: 0,
+    });
+    return id;
+  }
+
+  /** Writes a new document's first edit locally, with its pending record and summary. */
+  private async createDoc(name: string, kind: DocumentKind<object>, patch: Patch): Promise<void> {
     const doc = new Y.Doc();
     let update: Uint8Array | undefined;
     doc.on('update', (u: Uint8Array) => (update = u));
-    applyPatch(
-      doc,
-      productKind,
-      { name: initial.name ?? 'Untitled product', status: 'draft', currency: 'EUR', priceCents: 0 },
-      { clock: this.clock, writer: this.user.id },
-      Origin.local,
-    );
+    applyPatch(doc, kind, patch, { clock: this.clock, writer: this.user.id }, Origin.local);
     const clock = Y.getState(doc.store, doc.clientID);
     const parsed = parseDocName(name);
-    if (!update || !parsed.ok) throw new Error('createProduct: nothing written');
+    if (!update || !parsed.ok) throw new Error(`creating ${name}: nothing written`);
     const summary = summarize(doc, parsed.name);
     doc.destroy();
     try {
@@ -253,6 +260,12 @@ export class Workspace {
       throw error;
     }
     this.kick();
+  }
+
+  /** Creates an order draft locally (works offline); placing it is a server command. */
+  async createOrder(): Promise<string> {
+    const id = `o-${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    await this.createDoc(`order:${id}`, orderKind, { customer: '' });
     return id;
   }
 
@@ -293,7 +306,7 @@ export class Workspace {
     this.running = true;
     try {
       if (this.online.isOnline()) {
-        for (const kind of ['product', 'profile'] as const) {
+        for (const kind of ['product', 'profile', 'order'] as const) {
           await catchUp(
             this.api,
             this.storage,

@@ -5,6 +5,7 @@ import { BlameContext, blameSource } from './Blame';
 import { Conflicts } from './Conflicts';
 import { HistoryPanel } from './HistoryPanel';
 import { Presence, usePresence, PresenceBoundary } from './Presence';
+import { OrderForm } from './orders/OrderForm';
 import { ProductForm } from './ProductForm';
 import { ProfileForm } from './ProfileForm';
 import { ServerMessages } from './ServerMessages';
@@ -64,14 +65,20 @@ function Editor({ workspace, session }: { workspace: Workspace; session: DocSess
     ),
   );
   const readOnly = session.readOnlyReason;
-  const isProduct = session.docName.kind === 'product';
+  const kind = session.docName.kind;
+  const back =
+    kind === 'product'
+      ? { href: '#/', label: 'Catalog' }
+      : kind === 'order'
+        ? { href: '#/orders', label: 'Orders' }
+        : { href: '#/people', label: 'People' };
 
   return (
     <div className={showHistory ? 'editor with-history' : 'editor'}>
       <article className="card">
         <div className="editor-head">
-          <a href={isProduct ? '#/' : '#/people'} className="back">
-            ← {isProduct ? 'Catalog' : 'People'}
+          <a href={back.href} className="back">
+            ← {back.label}
           </a>
           <PresenceBoundary>
             <Presence others={others} />
@@ -110,8 +117,10 @@ function Editor({ workspace, session }: { workspace: Workspace; session: DocSess
         <ServerMessages session={session} />
         <Conflicts session={session} workspace={workspace} />
         <BlameContext.Provider value={blame}>
-          {isProduct ? (
-            <ProductForm session={session} others={others} />
+          {kind === 'product' ? (
+            <ProductForm session={session} others={others} workspace={workspace} />
+          ) : kind === 'order' ? (
+            <OrderForm session={session} others={others} workspace={workspace} />
           ) : (
             <ProfileForm session={session} others={others} />
           )}

@@ -2,7 +2,9 @@ import { materialize, PRODUCT_STATUSES, type Product } from '@concord/shared';
 import { useReadOnly } from './hooks';
 import type { DocSession, PresenceState } from '../sync/docSession';
 import { CollabText, RegisterInput, RegisterSelect } from './fields';
+import { StockAvailability } from './StockAvailability';
 import { StockField } from './StockField';
+import type { Workspace } from '../sync/workspace';
 import { TagsField } from './TagsField';
 
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'JPY', 'SEK', 'DKK', 'NOK', 'PLN', 'CAD', 'AUD'];
@@ -14,7 +16,15 @@ function parsePrice(text: string) {
   return { ok: true as const, value: Math.round(Number(t) * 100) };
 }
 
-export function ProductForm({ session, others }: { session: DocSession; others: PresenceState[] }) {
+export function ProductForm({
+  session,
+  others,
+  workspace,
+}: {
+  session: DocSession;
+  others: PresenceState[];
+  workspace: Workspace;
+}) {
   const p = materialize(session.doc, session.kind, session.docName.id) as Product;
   const ro = Boolean(useReadOnly(session));
   const common = { session, readOnly: ro, others };
@@ -58,6 +68,7 @@ export function ProductForm({ session, others }: { session: DocSession; others: 
         />
         <StockField {...common} field="stock" label="Stock" stock={p.stock} />
       </div>
+      <StockAvailability workspace={workspace} product={session.docName.id} stock={p.stock} />
       <CollabText
         {...common}
         field="description"

@@ -3,6 +3,7 @@ import type { DocSession } from '../sync/docSession';
 import type { Workspace } from '../sync/workspace';
 import { CatalogPage } from './catalog/CatalogPage';
 import { DocEditor } from './DocEditor';
+import { OrdersPage } from './orders/OrdersPage';
 import { PeoplePage } from './PeoplePage';
 import { StoragePanel } from './StoragePanel';
 import { SyncStatus } from './SyncStatus';
@@ -50,7 +51,7 @@ export function Shell({
   }, []);
 
   useEffect(() => {
-    if (page !== 'product' && page !== 'profile') setActive(undefined);
+    if (page !== 'product' && page !== 'profile' && page !== 'order') setActive(undefined);
   }, [page]);
 
   return (
@@ -62,6 +63,12 @@ export function Shell({
         <nav aria-label="Main">
           <a href="#/" aria-current={!page ? 'page' : undefined}>
             Catalog
+          </a>
+          <a
+            href="#/orders"
+            aria-current={page === 'orders' || page === 'order' ? 'page' : undefined}
+          >
+            Orders
           </a>
           <a href="#/people" aria-current={page === 'people' ? 'page' : undefined}>
             People
@@ -108,7 +115,7 @@ export function Shell({
         </p>
       )}
       <main className="content">
-        {(page === 'product' || page === 'profile') && id ? (
+        {(page === 'product' || page === 'profile' || page === 'order') && id ? (
           <DocEditor
             key={`${page}:${id}`}
             workspace={workspace}
@@ -117,6 +124,8 @@ export function Shell({
           />
         ) : page === 'people' ? (
           <PeoplePage workspace={workspace} />
+        ) : page === 'orders' ? (
+          <OrdersPage workspace={workspace} />
         ) : page === 'users' && user.role === 'admin' ? (
           <UsersPage workspace={workspace} />
         ) : (
