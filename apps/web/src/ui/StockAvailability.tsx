@@ -33,7 +33,7 @@ export function StockAvailability(props: { workspace: Workspace; product: string
   if (!online || !level)
     return <p className="muted small availability">Available stock is shown when online.</p>;
   return (
-    <p className="availability" aria-label="Stock availability">
+    <p className="availability" aria-label="Availability">
       On hand <strong>{level.onHand}</strong> · Reserved <strong>{level.reserved}</strong> ·
       Available <strong>{level.available}</strong>
     </p>
