@@ -39,6 +39,7 @@ export interface ServerConfig {
   readonly reservationTtlMs: number;
   readonly paymentTimeoutMs: number;
   readonly orderSweepMs: number;
+  readonly orderStuckAfterMs: number;
   /** The simulated payment provider: latency and share of random declines (0–1). */
   readonly paymentLatencyMs: number;
   readonly paymentDeclineRate: number;
@@ -92,6 +93,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     reservationTtlMs: int(env.RESERVATION_TTL_SECONDS, 15 * 60) * 1_000,
     paymentTimeoutMs: int(env.PAYMENT_TIMEOUT_MS, 30_000),
     orderSweepMs: int(env.ORDER_SWEEP_MS, 5_000),
+    orderStuckAfterMs: int(env.ORDER_STUCK_AFTER_MS, 10 * 60_000),
     paymentLatencyMs: int(env.PAYMENT_LATENCY_MS, 300),
     paymentDeclineRate: rate(env.PAYMENT_DECLINE_RATE),
   };

@@ -33,6 +33,7 @@ import { OrderDocs } from './orders/orderDocs.js';
 import { OrderSaga } from './orders/orderSaga.js';
 import { SimulatedPaymentProvider, type PaymentProvider } from './orders/paymentProvider.js';
 import { PaymentStep } from './orders/paymentStep.js';
+import { SagaMetrics } from './orders/sagaMetrics.js';
 import type { ReservationStore } from './orders/reservationStore.js';
 import { SqliteReservationStore } from './orders/sqliteReservationStore.js';
 
@@ -144,7 +145,8 @@ export async function startServer(
     new PaymentStep(ledger, orderDocs, payments, config.paymentTimeoutMs, now),
     feed,
     logger,
-    { sweepIntervalMs: config.orderSweepMs, now },
+    new SagaMetrics(metrics.registry),
+    { sweepIntervalMs: config.orderSweepMs, stuckAfterMs: config.orderStuckAfterMs, now },
   );
   const orders = new OrderCommands(ledger, orderDocs, saga, config.reservationTtlMs, now);
   const oidc = config.oidc && new OidcVerifier(config.oidc, directory);

@@ -195,6 +195,25 @@ describe('placing an order (ORD2, SAGA1–SAGA2)', () => {
   });
 });
 
+describe('watching the saga (SAGA4)', () => {
+  it('metrics: step durations, compensations by reason, orders per step and stuck', async () => {
+    // Runs after the tests above: a success, a decline, a cancellation, and eleven payments that
+    // time out (one alone, ten racers), once they have.
+    await waitFor(async () => (await server.ledger.inProgress(100)).length === 0, 'sagas done');
+    await server.saga.sweep();
+    const text = (await api(server, 'GET', '/metrics')).text;
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    expect(value(/concord_order_step_seconds_count\{step="paid"\} (\d+)/)).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(value(/concord_order_compensations_total\{reason="Payment declined"\} (\d+)/)).toBe(1);
+    expect(value(/concord_order_compensations_total\{reason="Cancelled"\} (\d+)/)).toBe(1);
+    expect(value(/concord_order_compensations_total\{reason="Payment timed out"\} (\d+)/)).toBe(11);
+    expect(value(/concord_orders_in_step\{step="payment_requested"\} (\d+)/)).toBe(0);
+    expect(value(/concord_orders_stuck\{step="payment_requested"\} (\d+)/)).toBe(0);
+  });
+});
+
 describe('the saga after a restart (SAGA3) and expiry (RES5)', () => {
   it('an order whose payment was in flight when the server stopped completes once on restart', async () => {
     const dir = tempDir();

@@ -83,6 +83,7 @@ export class OrderCommands {
       this.now(),
     );
     if (cancelled) {
+      this.saga.metrics.compensated('Cancelled');
       await this.docs.project(cancelled);
       return this.answer(id, 200);
     }

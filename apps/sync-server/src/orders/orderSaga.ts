@@ -11,11 +11,14 @@ import type { Logger } from 'pino';
 import type { ChangeEvent, ChangeFeed } from '../events/changeEvents.js';
 import type { OrderDocs } from './orderDocs.js';
 import type { PaymentStep } from './paymentStep.js';
+import type { SagaMetrics } from './sagaMetrics.js';
 import type { OrderRecord, ReservationStore } from './reservationStore.js';
 
 export interface OrderSagaOptions {
   /** How often reservations that ran out of time are looked for (ms). */
   readonly sweepIntervalMs: number;
+  /** An order in one step for longer than this counts as stuck (metrics, alert). */
+  readonly stuckAfterMs: number;
   readonly now: () => number;
 }
 
@@ -36,6 +39,7 @@ export class OrderSaga {
     private readonly payment: PaymentStep,
     private readonly feed: ChangeFeed,
     private readonly logger: Logger,
+    readonly metrics: SagaMetrics,
     private readonly options: OrderSagaOptions,
   ) {}
 
@@ -90,9 +94,13 @@ export class OrderSaga {
           'Reservation expired',
           this.options.now(),
         );
-        if (released) await this.docs.project(released);
+        if (released) {
+          this.metrics.compensated('Reservation expired');
+          await this.docs.project(released);
+        }
       }
       await this.resume();
+      await this.metrics.refresh(this.ledger, this.options.now(), this.options.stuckAfterMs);
     } catch (error) {
       this.logger.warn({ err: error }, 'order sweep failed; it runs again');
     }
@@ -109,6 +117,7 @@ export class OrderSaga {
       await this.docs.project(record);
       const next = await this.step(record);
       if (!next) return;
+      this.metrics.moved(record, next, this.options.now());
       record = next;
     }
   }

@@ -247,6 +247,15 @@ export class PostgresReservationStore implements ReservationStore {
     return rows.map((r) => r.order_id);
   }
 
+  async progress(stuckBefore: number) {
+    const { rows } = await this.pool.query<{ state: OrderState; count: string; stuck: string }>(
+      `SELECT state, count(*) AS count, count(*) FILTER (WHERE updated_at < $1) AS stuck
+       FROM ${this.s}.orders WHERE state = ANY($2) GROUP BY state`,
+      [stuckBefore, IN_PROGRESS],
+    );
+    return rows.map((r) => ({ state: r.state, count: Number(r.count), stuck: Number(r.stuck) }));
+  }
+
   reserved(products: readonly string[]): Promise<Map<string, number>> {
     return this.reservedWith(this.pool, products);
   }

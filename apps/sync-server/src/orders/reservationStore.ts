@@ -111,6 +111,11 @@ export interface ReservationStore {
   record(order: string): Promise<OrderRecord | undefined>;
   /** Orders in `placed`, `payment_requested` or `paid` (a restart resumes them). */
   inProgress(limit: number): Promise<string[]>;
+  /**
+   * How many orders are in each in-progress state, and how many of those have been there since
+   * before `stuckBefore` (metrics: sagas per step, stuck orders).
+   */
+  progress(stuckBefore: number): Promise<{ state: OrderState; count: number; stuck: number }[]>;
   /** Σ active reservations per product (products without any: 0). */
   reserved(products: readonly string[]): Promise<Map<string, number>>;
   /** Orders still `placed` or `payment_requested` whose reservation ran out of time (RES5). */

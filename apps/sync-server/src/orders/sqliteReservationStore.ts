@@ -192,6 +192,15 @@ export class SqliteReservationStore implements ReservationStore {
       .map((r) => r.order_id);
   }
 
+  async progress(stuckBefore: number) {
+    return this.db
+      .prepare<unknown[], { state: OrderState; count: number; stuck: number }>(
+        `SELECT state, count(*) AS count, sum(CASE WHEN updated_at < ? THEN 1 ELSE 0 END) AS stuck
+         FROM orders WHERE state IN (${placeholders(IN_PROGRESS.length)}) GROUP BY state`,
+      )
+      .all(stuckBefore, ...IN_PROGRESS);
+  }
+
   async reserved(products: readonly string[]): Promise<Map<string, number>> {
     const sum = this.db.prepare<[string], { n: number | null }>(
       `SELECT sum(quantity) AS n FROM reservations WHERE product = ? AND state = 'active'`,
