@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -16,6 +15,7 @@ import {
   waitFor,
   type TestClient,
 } from './helpers.js';
+import { freePort, healthy, spawnServer as spawnChild } from './childServer.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -36,41 +36,9 @@ function contains(doc: Y.Doc, acked: Uint8Array): boolean {
   return true;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function spawnServer(port: number, dataDir: string): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    [join(import.meta.dirname, '..', 'dist', 'src', 'main.js')],
-    {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        AUTH_SECRET: SECRET,
-        LOG_LEVEL: 'warn',
-        SNAPSHOT_EVERY: '50',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  cleanups.push(() => child.exitCode === null && child.kill('SIGKILL'));
-  return child;
-}
-
-async function healthy(url: string): Promise<void> {
-  await waitFor(
-    async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true,
-    'server healthy',
-    20_000,
+  return spawnChild(port, dataDir, { SNAPSHOT_EVERY: '50' }, (child) =>
+    cleanups.push(() => child.exitCode === null && child.kill('SIGKILL')),
   );
 }
 

@@ -167,10 +167,15 @@ export function runReservationStoreContract(
       expect(await s.expired(20_000, 1)).toEqual(['early']);
       expect(await s.inProgress(10)).toEqual(expect.arrayContaining(['early', 'late', 'paid']));
       expect(await s.inProgress(10)).toHaveLength(3);
+      // No document shows any of them yet; once one does, only a later state brings it back.
+      expect((await s.unprojected(10)).sort()).toEqual(['early', 'gone', 'late', 'paid']);
+      await s.projected('gone', 'cancelled');
+      await s.projected('paid', 'placed');
+      expect((await s.unprojected(10)).sort()).toEqual(['early', 'late', 'paid']);
+      await s.projected('paid', 'paid');
+      expect((await s.unprojected(10)).sort()).toEqual(['early', 'late']);
       // early and late placed at 1,000 and 5,000; paid at 2,000: stuck before 3,000 are two.
-      expect(
-        (await s.progress(3_000)).sort((a, b) => (a.state < b.state ? -1 : 1)),
-      ).toEqual([
+      expect((await s.progress(3_000)).sort((a, b) => (a.state < b.state ? -1 : 1))).toEqual([
         { state: 'paid', count: 1, stuck: 1 },
         { state: 'placed', count: 2, stuck: 1 },
       ]);

@@ -69,7 +69,7 @@ export class OrderCommands {
           ),
         },
       }));
-    await this.docs.project(reserved.record);
+    await this.saga.project(reserved.record);
     void this.saga.drive(id);
     return this.answer(id, reserved.replayed ? 200 : 202);
   }
@@ -84,7 +84,7 @@ export class OrderCommands {
     );
     if (cancelled) {
       this.saga.metrics.compensated('Cancelled');
-      await this.docs.project(cancelled);
+      await this.saga.project(cancelled);
       return this.answer(id, 200);
     }
     const known = await this.ledger.record(id);

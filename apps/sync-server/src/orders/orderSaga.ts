@@ -76,10 +76,19 @@ export class OrderSaga {
     return next;
   }
 
-  /** Every order still in progress, from the ledger (SAGA3). */
+  /** Every order still in progress, or whose document lags the ledger, from the ledger (SAGA3). */
   async resume(): Promise<void> {
-    const orders = await this.ledger.inProgress(RESUME_BATCH).catch(() => []);
-    await Promise.all(orders.map((o) => this.drive(o)));
+    const [running, lagging] = await Promise.all([
+      this.ledger.inProgress(RESUME_BATCH).catch(() => []),
+      this.ledger.unprojected(RESUME_BATCH).catch(() => []),
+    ]);
+    await Promise.all([...new Set([...running, ...lagging])].map((o) => this.drive(o)));
+  }
+
+  /** The order document shows what the ledger decided; the ledger notes that it does. */
+  async project(record: OrderRecord): Promise<void> {
+    await this.docs.project(record);
+    await this.ledger.projected(record.order, record.state);
   }
 
   /** Releases reservations that ran out of time (RES5) and retries stalled orders. */
@@ -96,7 +105,7 @@ export class OrderSaga {
         );
         if (released) {
           this.metrics.compensated('Reservation expired');
-          await this.docs.project(released);
+          await this.project(released);
         }
       }
       await this.resume();
@@ -114,7 +123,7 @@ export class OrderSaga {
   private async run(order: string): Promise<void> {
     let record = await this.ledger.record(order);
     while (record && !this.closed) {
-      await this.docs.project(record);
+      await this.project(record);
       const next = await this.step(record);
       if (!next) return;
       this.metrics.moved(record, next, this.options.now());

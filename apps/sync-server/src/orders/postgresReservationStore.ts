@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS ${s}.stock_locks (product text PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS ${s}.orders (
   order_id text PRIMARY KEY, state text NOT NULL, reason text, updated_at bigint NOT NULL);
 CREATE INDEX IF NOT EXISTS orders_state ON ${s}.orders (state);
+ALTER TABLE ${s}.orders ADD COLUMN IF NOT EXISTS projected text;
 CREATE TABLE IF NOT EXISTS ${s}.reservations (
   order_id text NOT NULL, product text NOT NULL, quantity integer NOT NULL CHECK (quantity > 0),
   state text NOT NULL, reason text, created_at bigint NOT NULL, expires_at bigint NOT NULL,
@@ -243,6 +244,22 @@ export class PostgresReservationStore implements ReservationStore {
     const { rows } = await this.pool.query<{ order_id: string }>(
       `SELECT order_id FROM ${this.s}.orders WHERE state = ANY($1) ORDER BY updated_at LIMIT $2`,
       [IN_PROGRESS, limit],
+    );
+    return rows.map((r) => r.order_id);
+  }
+
+  async projected(order: string, state: OrderState): Promise<void> {
+    await this.pool.query(
+      `UPDATE ${this.s}.orders SET projected = $2 WHERE order_id = $1 AND state = $2`,
+      [order, state],
+    );
+  }
+
+  async unprojected(limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ order_id: string }>(
+      `SELECT order_id FROM ${this.s}.orders WHERE projected IS DISTINCT FROM state
+       ORDER BY updated_at LIMIT $1`,
+      [limit],
     );
     return rows.map((r) => r.order_id);
   }

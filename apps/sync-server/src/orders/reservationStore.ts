@@ -111,6 +111,10 @@ export interface ReservationStore {
   record(order: string): Promise<OrderRecord | undefined>;
   /** Orders in `placed`, `payment_requested` or `paid` (a restart resumes them). */
   inProgress(limit: number): Promise<string[]>;
+  /** Records that the order's document shows `state` (a later state is not overwritten). */
+  projected(order: string, state: OrderState): Promise<void>;
+  /** Orders whose document does not show their state yet (a crash came in between, SAGA3). */
+  unprojected(limit: number): Promise<string[]>;
   /**
    * How many orders are in each in-progress state, and how many of those have been there since
    * before `stuckBefore` (metrics: sagas per step, stuck orders).

@@ -65,6 +65,9 @@ export class SqliteReservationStore implements ReservationStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(orders)').all();
+    if (!columns.some((c) => c.name === 'projected'))
+      this.db.exec('ALTER TABLE orders ADD COLUMN projected TEXT');
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -199,6 +202,22 @@ export class SqliteReservationStore implements ReservationStore {
          FROM orders WHERE state IN (${placeholders(IN_PROGRESS.length)}) GROUP BY state`,
       )
       .all(stuckBefore, ...IN_PROGRESS);
+  }
+
+  async projected(order: string, state: OrderState): Promise<void> {
+    this.db
+      .prepare('UPDATE orders SET projected = ? WHERE order_id = ? AND state = ?')
+      .run(state, order, state);
+  }
+
+  async unprojected(limit: number): Promise<string[]> {
+    return this.db
+      .prepare<[number], { order_id: string }>(
+        `SELECT order_id FROM orders WHERE projected IS NULL OR projected <> state
+         ORDER BY updated_at LIMIT ?`,
+      )
+      .all(limit)
+      .map((r) => r.order_id);
   }
 
   async reserved(products: readonly string[]): Promise<Map<string, number>> {

@@ -1,0 +1,56 @@
+/** A server in a child process of its own (the built `dist/src/main.js`), to kill -9 and restart. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { SECRET, waitFor } from './helpers.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the server on `port` over `dataDir`; `onSpawn` gets the child (to kill it at the end). */
+export function spawnServer(
+  port: number,
+  dataDir: string,
+  env: Record<string, string>,
+  onSpawn: (child: ChildProcess) => void,
+): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, '..', 'dist', 'src', 'main.js')],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        AUTH_SECRET: SECRET,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  onSpawn(child);
+  return child;
+}
+
+export async function healthy(url: string): Promise<void> {
+  await waitFor(
+    async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true,
+    'server healthy',
+    20_000,
+  );
+}
+
+export async function kill9(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
