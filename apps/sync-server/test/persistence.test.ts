@@ -5,7 +5,6 @@ import * as Y from 'yjs';
 import { CloseCode, HybridClock, applyPatch, materialize, productKind } from '@concord/shared';
 import { SqliteEventStore } from '../src/store/sqliteEventStore.js';
 import {
-  SECRET,
   api,
   connect,
   startTestServer,

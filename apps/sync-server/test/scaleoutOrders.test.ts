@@ -11,7 +11,7 @@ import { dropRedisPrefix, dropSchema, startInstance, uniqueName } from './scaleH
 const schema = uniqueName('concord_orders');
 const prefix = `${uniqueName('concord_orders')}:`;
 const editor = token('olga', 'editor');
-let servers: ScaleOutServer[] = [];
+const servers: ScaleOutServer[] = [];
 
 beforeAll(async () => {
   for (let i = 0; i < 3; i++) servers.push(await startInstance(schema, prefix));
