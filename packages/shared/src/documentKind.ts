@@ -39,6 +39,22 @@ export interface DocumentKind<J extends object> {
   readonly schema: z.ZodType<J>;
   /** `migrations[n]` upgrades a document from version n to n + 1; must be idempotent. */
   readonly migrations: Readonly<Record<number, Migration>>;
+  /**
+   * Fields that may not change in the document's present state (an order's lines once placed,
+   * ORD5), each with the reason; a change to one is compensated back (LOCK1).
+   */
+  readonly locked?: (json: Record<string, unknown>) => readonly FieldIssue[];
+}
+
+/** The locked fields (LOCK1) that differ between `before` and `after`, as issues. */
+export function lockedChanges(
+  kind: DocumentKind<object>,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): FieldIssue[] {
+  return (kind.locked?.(before) ?? []).filter(
+    (issue) => JSON.stringify(before[issue.field]) !== JSON.stringify(after[issue.field]),
+  );
 }
 
 export type Patch = Readonly<Record<string, PatchValue>>;

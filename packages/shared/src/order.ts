@@ -79,6 +79,17 @@ export const orderKind: DocumentKind<Order> = {
   },
   schema: orderSchema,
   migrations: {},
+  // What was reserved is what is charged and shipped: lines are frozen once placed (ORD5).
+  locked: (json) =>
+    json.status === 'draft' || json.status === 'released'
+      ? []
+      : [
+          {
+            field: 'lines',
+            code: 'locked',
+            message: 'the order is placed: its lines are what was reserved and cannot change',
+          },
+        ],
 };
 
 /** Order total in cents per currency (lines of one order normally share one). */

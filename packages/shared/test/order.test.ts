@@ -12,6 +12,7 @@ import {
   productKind,
   readCounter,
   settleCounter,
+  lockedChanges,
   validateDocument,
   type Order,
 } from '../src/index.js';
@@ -177,5 +178,22 @@ describe('stock settlements (CTR5)', () => {
         user: SERVER_IDENTITY,
       }),
     ).toEqual({ ok: true });
+  });
+});
+
+describe('locked fields (ORD5, LOCK1)', () => {
+  it('an order’s lines may change while a draft or released, not once placed', () => {
+    const line1 = [{ id: 'a', ...line('lamp', 1) }];
+    const line2 = [{ id: 'a', ...line('lamp', 2) }];
+    const at = (status: string, lines: unknown) => ({ status, lines, customer: 'x' });
+    expect(lockedChanges(orderKind, at('draft', line1), at('draft', line2))).toEqual([]);
+    expect(lockedChanges(orderKind, at('released', line1), at('released', line2))).toEqual([]);
+    expect(lockedChanges(orderKind, at('placed', line1), at('placed', line2))).toMatchObject([
+      { field: 'lines', code: 'locked' },
+    ]);
+    expect(lockedChanges(orderKind, at('paid', line1), at('paid', line1))).toEqual([]);
+    expect(
+      lockedChanges(orderKind, at('paid', line1), { ...at('paid', line1), customer: 'y' }),
+    ).toEqual([]);
   });
 });

@@ -70,8 +70,10 @@ export class OrderCommands {
         },
       }));
     await this.saga.project(reserved.record);
+    // The answer says where the order is now; the saga then takes it on.
+    const answer = await this.answer(id, reserved.replayed ? 200 : 202);
     void this.saga.drive(id);
-    return this.answer(id, reserved.replayed ? 200 : 202);
+    return answer;
   }
 
   async cancel(id: string): Promise<StoredResponse> {

@@ -1,7 +1,8 @@
 /**
  * Validate stage: the document after an edit is checked against its kind's schema; fields left
- * invalid are compensated — brought back to valid values by a server edit that is logged right
- * after the one that broke them (SPEC COMP1–COMP6; the repair rules are `@concord/shared`'s).
+ * invalid, or changed while the document's state locks them (LOCK1), are compensated — brought
+ * back by a server edit that is logged right after the one that broke them (SPEC COMP1–COMP6;
+ * the repair rules are `@concord/shared`'s).
  */
 import {
   META_MAP,
@@ -10,6 +11,7 @@ import {
   compensate,
   describeIssues,
   fieldsOf,
+  lockedChanges,
   readField,
   validateDocument,
   validateFields,
@@ -62,16 +64,18 @@ export function validateAndCompensate(
     changed && !changed.has(META_MAP) && live.lastValidChecked
       ? validateFields(live.kind, after, changed)
       : validateDocument(live.kind, after);
-  if (result.ok) {
+  // Fields the document's state locks (an order's lines once placed) are brought back too.
+  const issues = [...(result.ok ? [] : result.issues), ...lockedChanges(live.kind, before, after)];
+  if (issues.length === 0) {
     live.lastValid = after;
     live.lastValidChecked = true;
     return { after, violation: undefined, compensation: undefined, final: after };
   }
-  const fields = fieldsOf(result.issues);
+  const fields = fieldsOf(issues);
   const violation: Violation = {
     reason: 'invalid_document',
     fields,
-    message: describeIssues(result.issues),
+    message: describeIssues(issues),
   };
   const { applied } = applyCaptured(
     live,
