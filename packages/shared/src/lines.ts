@@ -12,7 +12,6 @@
  */
 import type * as Y from 'yjs';
 import {
-  ENTRY_OK,
   isObject,
   refuseEntry,
   valueChange,
@@ -24,6 +23,7 @@ import {
 } from './fieldKind.js';
 import { isHlc, type HybridClock } from './hlc.js';
 import {
+  checkSlot,
   compareWrites,
   isRegisterSlot,
   type RegisterSlot,
@@ -212,30 +212,11 @@ export const linesField: FieldOps<LinesSpec> = {
         'forged_identity',
         `${field}: a line slot must be keyed by its writer's client id`,
       );
-    const slot = value as Record<string, unknown> | null;
-    if (typeof slot === 'object' && slot !== null && !isHlc(slot.t))
-      return refuseEntry('clock_range', `${field}: the timestamp is malformed or out of range`);
-    if (
-      !isRegisterSlot(value) ||
-      Object.keys(value).length !== 3 ||
-      !(value.v === null || (typeof value.v === 'string' && value.v.length <= MAX_LINE_JSON))
-    )
-      return refuseEntry(
-        'malformed_entry',
-        `${field}: a line slot is {v: JSON text or null, t, by}`,
-      );
-    if (value.by !== w.user)
-      return refuseEntry(
-        'forged_identity',
-        `${field}: a line slot must name its writer (${w.user})`,
-      );
-    const lead = value.t.wallMs - w.nowMs;
-    if (lead > w.maxSkewMs)
-      return refuseEntry(
-        'clock_skew',
-        `${field}: timestamp is ${lead} ms ahead of the server's clock (at most ${w.maxSkewMs} ms accepted); check this device's clock`,
-      );
-    return ENTRY_OK;
+    return checkSlot(field, value, w, {
+      name: 'line slot',
+      shape: '{v: JSON text or null, t, by}',
+      valueOk: (v) => v === null || (typeof v === 'string' && v.length <= MAX_LINE_JSON),
+    });
   },
   change: valueChange,
   combine: combineValues,

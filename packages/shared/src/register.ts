@@ -15,6 +15,8 @@ import {
   valueChange,
   combineValues,
   compareValues,
+  type EntryCheck,
+  type EntryWriter,
   type FieldOps,
   type FieldSpec,
   type RegisterValue,
@@ -147,6 +149,44 @@ export function lostWrites(
   return mine ? { mine, current } : undefined;
 }
 
+/**
+ * What every last-writer-wins slot must be (ENTRY1), keys aside: `{v, t, by}` with a value the
+ * field stores (`valueOk`), a well-formed stamp at most the accepted skew ahead of the server's
+ * clock, naming its writer.
+ */
+export function checkSlot(
+  field: string,
+  value: unknown,
+  w: EntryWriter,
+  slot: {
+    readonly name: string;
+    readonly shape: string;
+    readonly valueOk: (v: RegisterValue) => boolean;
+  },
+): EntryCheck {
+  const raw = value as Record<string, unknown> | null;
+  if (typeof raw === 'object' && raw !== null && !isHlc(raw.t)) {
+    return refuseEntry('clock_range', `${field}: the timestamp is malformed or out of range`);
+  }
+  if (!isRegisterSlot(value) || Object.keys(value).length !== 3 || !slot.valueOk(value.v)) {
+    return refuseEntry('malformed_entry', `${field}: a ${slot.name} is ${slot.shape}`);
+  }
+  if (value.by !== w.user) {
+    return refuseEntry(
+      'forged_identity',
+      `${field}: a ${slot.name} must name its writer (${w.user})`,
+    );
+  }
+  const lead = value.t.wallMs - w.nowMs;
+  if (lead > w.maxSkewMs) {
+    return refuseEntry(
+      'clock_skew',
+      `${field}: timestamp is ${lead} ms ahead of the server's clock (at most ${w.maxSkewMs} ms accepted); check this device's clock`,
+    );
+  }
+  return ENTRY_OK;
+}
+
 type RegisterSpec = Extract<FieldSpec, { kind: 'register' }>;
 
 export const registerField: FieldOps<RegisterSpec> = {
@@ -191,27 +231,11 @@ export const registerField: FieldOps<RegisterSpec> = {
         `${field}: a register slot must be keyed by its writer's client id`,
       );
     }
-    const slot = value as Record<string, unknown> | null;
-    if (typeof slot === 'object' && slot !== null && !isHlc(slot.t)) {
-      return refuseEntry('clock_range', `${field}: the timestamp is malformed or out of range`);
-    }
-    if (!isRegisterSlot(value) || Object.keys(value).length !== 3) {
-      return refuseEntry('malformed_entry', `${field}: a register slot is {v, t, by}`);
-    }
-    if (value.by !== w.user) {
-      return refuseEntry(
-        'forged_identity',
-        `${field}: a register slot must name its writer (${w.user})`,
-      );
-    }
-    const lead = value.t.wallMs - w.nowMs;
-    if (lead > w.maxSkewMs) {
-      return refuseEntry(
-        'clock_skew',
-        `${field}: timestamp is ${lead} ms ahead of the server's clock (at most ${w.maxSkewMs} ms accepted); check this device's clock`,
-      );
-    }
-    return ENTRY_OK;
+    return checkSlot(field, value, w, {
+      name: 'register slot',
+      shape: '{v, t, by}',
+      valueOk: () => true,
+    });
   },
   change: valueChange,
   combine: combineValues,

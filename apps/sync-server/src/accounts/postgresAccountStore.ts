@@ -2,7 +2,8 @@
  * The account store in PostgreSQL, shared by every scale-out instance; same contract as the SQLite
  * store. Its tables live in the deployment's schema (default `concord`) next to the log.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { openPgStore, type PgStoreOptions } from '../store/pgSchema.js';
 import { pgTransaction } from '../store/pgTransaction.js';
 import type { Role } from '@concord/shared';
 import {
@@ -75,30 +76,9 @@ export class PostgresAccountStore implements AccountStore {
     private readonly s: string,
   ) {}
 
-  static async connect(options: {
-    connectionString: string;
-    schema?: string;
-    max?: number;
-  }): Promise<PostgresAccountStore> {
-    const schema = options.schema ?? 'concord';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
-    const pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.max ?? 4,
-      connectionTimeoutMillis: 5_000,
-    });
-    pool.on('error', () => {});
-    const store = new PostgresAccountStore(pool, `"${schema}"`);
-    try {
-      await store.tx(async (c) => {
-        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`concord-ddl:${schema}`]);
-        await c.query(ddl(`"${schema}"`));
-      });
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
-    return store;
+  static async connect(options: PgStoreOptions): Promise<PostgresAccountStore> {
+    const { pool, schema } = await openPgStore(options, ddl);
+    return new PostgresAccountStore(pool, schema);
   }
 
   private tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {

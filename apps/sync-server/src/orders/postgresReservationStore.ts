@@ -5,7 +5,8 @@
  * writes; concurrent placements on any instance wait for each other only where they share a
  * product, and never deadlock (one lock order everywhere).
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { openPgStore, type PgStoreOptions } from '../store/pgSchema.js';
 import { pgTransaction } from '../store/pgTransaction.js';
 import {
   checkLines,
@@ -15,11 +16,11 @@ import {
   type OnHand,
   type OrderRecord,
   type OrderState,
-  type Reservation,
   type ReservationLine,
-  type ReservationState,
   type ReservationStore,
   type ReserveResult,
+  type ReservationRow,
+  toReservation,
 } from './reservationStore.js';
 
 function ddl(s: string): string {
@@ -39,57 +40,15 @@ CREATE INDEX IF NOT EXISTS reservations_expiry ON ${s}.reservations (expires_at)
 `;
 }
 
-interface Row {
-  order_id: string;
-  product: string;
-  quantity: number;
-  state: ReservationState;
-  reason: string | null;
-  created_at: string;
-  expires_at: string;
-  updated_at: string;
-}
-
-const toReservation = (r: Row): Reservation => ({
-  order: r.order_id,
-  product: r.product,
-  quantity: r.quantity,
-  state: r.state,
-  reason: r.reason ?? undefined,
-  createdAt: Number(r.created_at),
-  expiresAt: Number(r.expires_at),
-  updatedAt: Number(r.updated_at),
-});
-
 export class PostgresReservationStore implements ReservationStore {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly s: string,
   ) {}
 
-  static async connect(options: {
-    connectionString: string;
-    schema?: string;
-    max?: number;
-  }): Promise<PostgresReservationStore> {
-    const schema = options.schema ?? 'concord';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
-    const pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.max ?? 4,
-      connectionTimeoutMillis: 5_000,
-    });
-    pool.on('error', () => {});
-    try {
-      await pgTransaction(pool, async (c) => {
-        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`concord-ddl:${schema}`]);
-        await c.query(ddl(`"${schema}"`));
-      });
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
-    return new PostgresReservationStore(pool, `"${schema}"`);
+  static async connect(options: PgStoreOptions): Promise<PostgresReservationStore> {
+    const { pool, schema } = await openPgStore(options, ddl);
+    return new PostgresReservationStore(pool, schema);
   }
 
   /** The order's lock, then its products' row locks, in product order. */
@@ -113,7 +72,7 @@ export class PostgresReservationStore implements ReservationStore {
     }>(`SELECT state, reason, updated_at FROM ${this.s}.orders WHERE order_id = $1`, [order]);
     const row = found[0];
     if (!row) return undefined;
-    const { rows } = await c.query<Row>(
+    const { rows } = await c.query<ReservationRow>(
       `SELECT * FROM ${this.s}.reservations WHERE order_id = $1 ORDER BY product`,
       [order],
     );

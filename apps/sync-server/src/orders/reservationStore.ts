@@ -24,7 +24,7 @@ export interface ReservationLine {
   readonly quantity: number;
 }
 
-export type ReservationState = 'active' | 'released' | 'committed';
+type ReservationState = 'active' | 'released' | 'committed';
 
 export interface Reservation {
   readonly order: string;
@@ -37,6 +37,31 @@ export interface Reservation {
   /** An active reservation past this time is released as expired (RES5). */
   readonly expiresAt: number;
   readonly updatedAt: number;
+}
+
+/** A reservation as both ledgers store it (PostgreSQL answers bigints as text). */
+export interface ReservationRow {
+  order_id: string;
+  product: string;
+  quantity: number;
+  state: ReservationState;
+  reason: string | null;
+  created_at: number | string;
+  expires_at: number | string;
+  updated_at: number | string;
+}
+
+export function toReservation(r: ReservationRow): Reservation {
+  return {
+    order: r.order_id,
+    product: r.product,
+    quantity: r.quantity,
+    state: r.state,
+    reason: r.reason ?? undefined,
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    updatedAt: Number(r.updated_at),
+  };
 }
 
 /** One line of a refused placement: what was asked, and what is available now. */

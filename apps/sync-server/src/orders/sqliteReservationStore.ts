@@ -12,11 +12,11 @@ import {
   type OnHand,
   type OrderRecord,
   type OrderState,
-  type Reservation,
   type ReservationLine,
-  type ReservationState,
   type ReservationStore,
   type ReserveResult,
+  type ReservationRow,
+  toReservation,
 } from './reservationStore.js';
 
 const SCHEMA = `
@@ -30,28 +30,6 @@ CREATE INDEX IF NOT EXISTS reservations_active ON reservations (product) WHERE s
 CREATE INDEX IF NOT EXISTS reservations_expiry ON reservations (expires_at) WHERE state = 'active';
 CREATE INDEX IF NOT EXISTS orders_state ON orders (state);
 `;
-
-interface Row {
-  order_id: string;
-  product: string;
-  quantity: number;
-  state: ReservationState;
-  reason: string | null;
-  created_at: number;
-  expires_at: number;
-  updated_at: number;
-}
-
-const toReservation = (r: Row): Reservation => ({
-  order: r.order_id,
-  product: r.product,
-  quantity: r.quantity,
-  state: r.state,
-  reason: r.reason ?? undefined,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  updatedAt: r.updated_at,
-});
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
@@ -84,7 +62,9 @@ export class SqliteReservationStore implements ReservationStore {
       .get(order);
     if (!row) return undefined;
     const reservations = this.db
-      .prepare<[string], Row>('SELECT * FROM reservations WHERE order_id = ? ORDER BY product')
+      .prepare<[string], ReservationRow>(
+        'SELECT * FROM reservations WHERE order_id = ? ORDER BY product',
+      )
       .all(order)
       .map(toReservation);
     return {
