@@ -53,6 +53,8 @@ export interface ServerParts {
   readonly reservations?: ReservationStore;
   /** The payment provider of the order saga (default: the simulator, configured by `config`). */
   readonly payments?: PaymentProvider;
+  /** Scale-out: a consumer group hands the saga its events (`saga.handle`), not the feed. */
+  readonly sagaEventsFromGroup?: boolean;
 }
 
 export interface RunningServer {
@@ -181,7 +183,7 @@ export async function startServer(
       },
     },
   );
-  saga.start();
+  saga.start(!parts.sagaEventsFromGroup);
   reapUnupgradedSockets(app.server, app.websocketServer);
   await app.listen({ port: config.port, host: config.host });
   const stopHeartbeat = heartbeat(app.websocketServer.clients);

@@ -80,5 +80,15 @@ describe('orders on three instances', () => {
       const product = await api(s, 'GET', '/api/docs/product:so-lamp', { token: editor });
       expect(product.json.stock).toBe(4);
     }
+    // The saga's events went through its consumer group: each to one instance.
+    let handled = 0;
+    for (const s of servers) {
+      const text = (await api(s, 'GET', '/metrics')).text;
+      const m = /concord_consumer_events_total\{group="order-saga",outcome="applied"\} (\d+)/.exec(
+        text,
+      );
+      handled += Number(m?.[1] ?? 0);
+    }
+    expect(handled).toBeGreaterThanOrEqual(4); // placed, payment requested, paid, stock committed
   });
 });

@@ -43,8 +43,13 @@ export class OrderSaga {
     private readonly options: OrderSagaOptions,
   ) {}
 
-  start(): void {
-    this.unsubscribe = this.feed.subscribe((event) => this.onEvent(event));
+  /**
+   * Starts the sweep and the resume. `subscribe`: react to this process's change feed (alone, and
+   * in scale-out without consumers); false when a Redis consumer group hands this instance its
+   * share of the events through `handle` (each event to one instance).
+   */
+  start(subscribe = true): void {
+    if (subscribe) this.unsubscribe = this.feed.subscribe((event) => this.handle(event));
     this.sweeper = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
     this.sweeper.unref();
     void this.resume();
@@ -115,7 +120,8 @@ export class OrderSaga {
     }
   }
 
-  private onEvent(event: ChangeEvent): void {
+  /** A change event: an order whose status changed takes its next step. */
+  handle(event: ChangeEvent): void {
     if (this.closed || !event.doc.startsWith('order:')) return;
     if (event.changes.some((c) => c.field === 'status')) void this.drive(event.doc.slice(6));
   }

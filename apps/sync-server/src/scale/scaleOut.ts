@@ -35,10 +35,10 @@ export interface ScaleOutOptions {
   readonly pgPoolSize?: number;
   /** Read-cache TTL (default 30 s): the staleness bound when invalidation is down. */
   readonly cacheTtlMs?: number;
-  /** Options for this instance's consumers (read-cache invalidation, catalog projection). */
+  /** Options for this instance's consumers (read-cache invalidation, catalog projection, order saga). */
   readonly consumers?: Partial<Pick<StreamConsumerOptions, 'claimIdleMs' | 'blockMs' | 'batch'>>;
   readonly outbox?: Partial<Pick<OutboxRelayOptions, 'intervalMs' | 'graceMs' | 'windowMs'>>;
-  /** Start the read-cache and catalog consumers here (default true). */
+  /** Start the read-cache, catalog and order-saga consumers here (default true). */
   readonly runConsumers?: boolean;
 }
 
@@ -138,6 +138,7 @@ export async function startScaleOut(
       store,
       accounts,
       reservations,
+      sagaEventsFromGroup: options.runConsumers !== false,
       accountEvents,
       logger,
       feed: changeFeed,
@@ -168,6 +169,13 @@ export async function startScaleOut(
             startId: '$',
           }),
           startCatalogProjection(redis, scaleMetrics, logger, consumerOptions),
+          // The order saga: each status change to one instance (the ledger's conditional
+          // transitions make a duplicate harmless; a lost one is resumed from the ledger).
+          new StreamConsumer(redis, (event) => server.saga.handle(event), scaleMetrics, logger, {
+            ...consumerOptions,
+            group: 'order-saga',
+            startId: '$',
+          }),
         ];
   for (const c of consumers) await c.start();
   const outboxRelay = new OutboxRelay(store, redis, changeFeed, scaleMetrics, logger, {
