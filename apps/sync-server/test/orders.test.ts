@@ -101,8 +101,23 @@ describe('placing an order (ORD2, SAGA1–SAGA2)', () => {
     expect((await place(server, 'ok-1', 'another-key')).json.placement).toMatchObject({
       state: 'stock_committed',
     });
+    // Replayed and duplicate events of every step, and a resume, change nothing (SAGA3).
+    for (const to of ['placed', 'payment_requested', 'paid', 'stock_committed'])
+      server.saga.handle({
+        id: `order:ok-1:replay-${to}`,
+        doc: 'order:ok-1',
+        seq: 1,
+        user: '@server',
+        ts: Date.now(),
+        kind: 'patch',
+        changes: [{ field: 'status', from: 'draft', to }],
+      });
+    await server.saga.drive('ok-1');
     await server.saga.resume();
     expect((await stockOf(server, 'ok-lamp')).onHand).toBe(3);
+    expect(
+      (await api(server, 'GET', '/api/orders/ok-1/placement', { token: editor })).json.placement,
+    ).toMatchObject({ state: 'stock_committed' });
     const history = await api(server, 'GET', '/api/docs/order:ok-1/history', { token: editor });
     const statuses = (
       history.json.entries as { user: string; changes: { field: string; to: unknown }[] }[]
