@@ -168,6 +168,17 @@ describe('placing an order (ORD2, SAGA1–SAGA2)', () => {
     expect((await api(server, 'POST', '/api/orders/ok-1/cancel', { token: editor })).status).toBe(
       409,
     );
+    // Fulfilled once its stock left; never before, and once is enough.
+    expect((await api(server, 'POST', '/api/orders/cx-1/fulfil', { token: editor })).status).toBe(
+      409,
+    );
+    const fulfilled = await api(server, 'POST', '/api/orders/ok-1/fulfil', { token: editor });
+    expect(fulfilled.json.placement).toMatchObject({ state: 'fulfilled' });
+    expect((await orderJson(server, 'ok-1')).status).toBe('fulfilled');
+    expect((await api(server, 'POST', '/api/orders/ok-1/fulfil', { token: editor })).status).toBe(
+      200,
+    );
+    expect((await stockOf(server, 'ok-lamp')).onHand).toBe(3);
   });
 
   it('RES2 over HTTP: 50 concurrent placements for the last 10 units: exactly 10 reserved, 40 refused with 409', async () => {

@@ -50,6 +50,8 @@ test('an order drafted offline is placed once online: the timeline reaches "Stoc
   await expect(ana.page.getByRole('heading', { name: /Order for ACME Offline/ })).toContainText(
     'Stock updated',
   );
+  await ana.page.getByRole('button', { name: 'Mark fulfilled' }).click();
+  await expect(steps.filter({ hasText: 'Fulfilled' })).toContainText('(done)');
 
   // The other person's open product: on hand and available both went down by 2.
   await expect(ben.page.getByLabel('Availability')).toContainText('Available 3', {

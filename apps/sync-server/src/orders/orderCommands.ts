@@ -99,6 +99,29 @@ export class OrderCommands {
     });
   }
 
+  /** An order whose stock left is handed over: `stock_committed` → `fulfilled` (ORD3). */
+  async fulfil(id: string): Promise<StoredResponse> {
+    const done = await this.ledger.transition(
+      id,
+      ['stock_committed'],
+      'fulfilled',
+      undefined,
+      this.now(),
+    );
+    if (done) {
+      await this.saga.project(done);
+      return this.answer(id, 200);
+    }
+    const known = await this.ledger.record(id);
+    if (known?.state === 'fulfilled') return this.answer(id, 200);
+    return json(409, {
+      error: known
+        ? `an order that is ${known.state.replace('_', ' ')} cannot be fulfilled: its stock must be committed first`
+        : 'this order was never placed',
+      ...(known ? { state: known.state } : {}),
+    });
+  }
+
   async availability(products: readonly string[]): Promise<Availability[]> {
     const [onHand, reserved] = await Promise.all([
       this.docs.onHand(products),

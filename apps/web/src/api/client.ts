@@ -255,6 +255,10 @@ export class ApiClient {
     return this.request('POST', `/api/orders/${encodeURIComponent(id)}/cancel`);
   }
 
+  fulfilOrder(id: string): Promise<Placement> {
+    return this.request('POST', `/api/orders/${encodeURIComponent(id)}/fulfil`);
+  }
+
   /** On hand, reserved and available, per product. */
   stock(products: readonly string[]): Promise<StockLevel[]> {
     return this.request('GET', `/api/stock?products=${products.map(encodeURIComponent).join(',')}`);

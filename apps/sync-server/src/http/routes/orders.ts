@@ -30,7 +30,7 @@ export function orderRoutes(app: FastifyInstance, ctx: HttpContext): void {
     id: string,
     req: FastifyRequest,
     reply: FastifyReply,
-    name: 'place' | 'cancel',
+    name: 'place' | 'cancel' | 'fulfil',
   ) {
     const user = userOf(req);
     const docName = { kind: 'order' as const, id };
@@ -47,6 +47,9 @@ export function orderRoutes(app: FastifyInstance, ctx: HttpContext): void {
   );
   r.post('/api/orders/:id/cancel', { preValidation: auth, schema: { params } }, (req, reply) =>
     command(req.params.id, req, reply, 'cancel'),
+  );
+  r.post('/api/orders/:id/fulfil', { preValidation: auth, schema: { params } }, (req, reply) =>
+    command(req.params.id, req, reply, 'fulfil'),
   );
 
   r.get(

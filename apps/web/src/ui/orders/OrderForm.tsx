@@ -71,6 +71,7 @@ function Commands({
   const key = useRef(crypto.randomUUID());
   const canPlace = order.status === 'draft' || order.status === 'released';
   const canCancel = order.status === 'placed' || order.status === 'payment_requested';
+  const canFulfil = order.status === 'stock_committed';
 
   async function place() {
     if (!workspace.online.isOnline()) {
@@ -94,10 +95,10 @@ function Commands({
     }
   }
 
-  async function cancel() {
+  async function command(run: (id: string) => Promise<unknown>) {
     setBusy(true);
     try {
-      await workspace.api.cancelOrder(session.docName.id);
+      await run(session.docName.id);
       setMessage(undefined);
     } catch (error) {
       setMessage({ text: error instanceof Error ? error.message : String(error), error: true });
@@ -119,8 +120,21 @@ function Commands({
         </button>
       )}
       {canCancel && (
-        <button type="button" disabled={busy} onClick={() => void cancel()}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => void command((id) => workspace.api.cancelOrder(id))}
+        >
           Cancel order
+        </button>
+      )}
+      {canFulfil && (
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => void command((id) => workspace.api.fulfilOrder(id))}
+        >
+          Mark fulfilled
         </button>
       )}
       {canPlace && !online && (
