@@ -49,6 +49,11 @@ export class OrderCommands {
         });
       prices.set(line.product, { unitPriceCents: product.priceCents, currency: product.currency });
     }
+    const currencies = new Set([...prices.values()].map((p) => p.currency));
+    if (currencies.size > 1)
+      return json(409, {
+        error: `one order is paid in one currency; these products are priced in ${[...currencies].join(', ')}`,
+      });
     const reserved = await this.ledger.reserve(
       id,
       order.lines.map((l) => ({ product: l.product, quantity: l.quantity })),
@@ -58,17 +63,24 @@ export class OrderCommands {
     );
     if (!reserved.ok)
       return json(409, { error: 'not enough stock for this order', lines: reserved.lines });
-    if (!reserved.replayed)
-      await this.docs.editOrder(id, (o) => ({
+    if (!reserved.replayed) {
+      // The lines placed are exactly those reserved, at the captured prices, and the status says
+      // placed in the same edit: from then on the lines are locked (ORD5).
+      const placed = new Set(order.lines.map((l) => l.id));
+      await this.docs.editOrder(id, (now) => ({
         lines: {
           set: Object.fromEntries(
-            o.lines.map(({ id: lineId, ...line }) => [
+            order.lines.map(({ id: lineId, ...line }) => [
               lineId,
               { ...line, ...prices.get(line.product) },
             ]),
           ),
+          remove: now.lines.filter((l) => !placed.has(l.id)).map((l) => l.id),
         },
+        status: reserved.record.state,
+        statusReason: '',
       }));
+    }
     await this.saga.project(reserved.record);
     // The answer says where the order is now; the saga then takes it on.
     const answer = await this.answer(id, reserved.replayed ? 200 : 202);
