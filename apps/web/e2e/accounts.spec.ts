@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from './test';
 import { createProduct, goOffline, openProduct, status } from './helpers';
 import { kill9 } from './serverProcess';
 
@@ -22,6 +22,8 @@ let server: ChildProcess | undefined;
 let setupLink = '';
 
 test.describe.configure({ mode: 'serial' });
+// The tests share the administrator's tab; the contexts close with the file.
+test.use({ keepContexts: true });
 
 test.beforeAll(async () => {
   server = spawn('node', ['../sync-server/dist/src/main.js'], {
@@ -44,7 +46,8 @@ test.beforeAll(async () => {
     .not.toBe('');
   setupLink = /http:\S+#\/setup\?code=\S+/.exec(out)![0];
 });
-test.afterAll(async () => {
+test.afterAll(async ({ browser }) => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
   if (server) await kill9(server);
 });
 

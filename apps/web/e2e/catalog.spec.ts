@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { createProduct, signIn, status } from './helpers';
 
 test('catalog: search, status filter and archiving from the table', async ({ browser }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { createProduct, goOffline, openProduct, signIn, status } from './helpers';
 
 test('offline edits of the same fields merge on reconnect; the loser of a scalar sees a notice', async ({

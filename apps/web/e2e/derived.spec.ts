@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { createProduct, goOffline, openProduct, signIn, status } from './helpers';
 
 test('a name typed offline and the tab closed at once: the catalog row is right after reopening offline, and online', async ({

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { createProduct, openProduct, signIn, status } from './helpers';
 
 test('history: view an old version and restore it; the other person sees the restore', async ({

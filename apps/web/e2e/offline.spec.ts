@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { createProduct, goOffline, openProduct, signIn, status } from './helpers';
 
 test('edit offline, reload offline: shell and unsaved edits are there; reconnect saves them', async ({

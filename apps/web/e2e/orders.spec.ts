@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './test';
 import { goOffline, openProduct, seedProducts, signIn, status } from './helpers';
 
 async function newOrder(page: Page, customer: string, product: string, quantity: number) {

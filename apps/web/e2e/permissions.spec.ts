@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { createProduct, openProduct, signIn, status } from './helpers';
 
 test('a viewer cannot change anything', async ({ browser }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { createProduct, openProduct, signIn, status } from './helpers';
 
 test('the Storage panel shows what is kept on this device and how much space it takes', async ({
