@@ -43,6 +43,11 @@ export interface ServerConfig {
   /** The simulated payment provider: latency and share of random declines (0–1). */
   readonly paymentLatencyMs: number;
   readonly paymentDeclineRate: number;
+  /**
+   * Where payments are taken: `embedded` (a payment consumer in this server) or `external` (none
+   * here: a payment process of its own serves the deployment, `node dist/src/paymentMain.js`).
+   */
+  readonly paymentConsumer: 'embedded' | 'external';
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -96,7 +101,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     orderStuckAfterMs: int(env.ORDER_STUCK_AFTER_MS, 10 * 60_000),
     paymentLatencyMs: int(env.PAYMENT_LATENCY_MS, 300),
     paymentDeclineRate: rate(env.PAYMENT_DECLINE_RATE),
+    paymentConsumer: paymentConsumerOf(env.PAYMENT_CONSUMER),
   };
+}
+
+function paymentConsumerOf(value: string | undefined): 'embedded' | 'external' {
+  if (!value || value === 'embedded') return 'embedded';
+  if (value === 'external') return 'external';
+  throw new Error(`PAYMENT_CONSUMER must be embedded or external: ${value}`);
 }
 
 /** `TRUST_PROXY`: a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs. */

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { SqliteAccountStore } from './accounts/sqliteAccountStore.js';
 import { SqliteReservationStore } from './orders/sqliteReservationStore.js';
+import { SqliteChargeBook } from './orders/sqliteChargeBook.js';
 import { configFromEnv } from './config.js';
 import { startScaleOut } from './scale/scaleOut.js';
 import { startServer } from './server.js';
@@ -33,6 +34,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const webDist = config.webDist ?? resolve(here, '../../../web/dist');
 const serverConfig = { ...config, authSecret: authSecret(), webDist };
 // DATABASE_URL + REDIS_URL: scale-out (PostgreSQL log, Redis fan-out/events/cache); else SQLite.
+const scaleOut = Boolean(config.databaseUrl && config.redisUrl);
+if (!scaleOut && config.paymentConsumer === 'external') {
+  // The SQLite ledger has one writer, this process: a payment process could not share it.
+  logger.fatal('PAYMENT_CONSUMER=external needs the scale-out ledger (DATABASE_URL and REDIS_URL)');
+  process.exit(1);
+}
 const server =
   config.databaseUrl && config.redisUrl
     ? await startScaleOut(serverConfig, {
@@ -46,6 +53,7 @@ const server =
         store: new SqliteEventStore(join(config.dataDir, 'concord.db')),
         accounts: new SqliteAccountStore(join(config.dataDir, 'accounts.db')),
         reservations: new SqliteReservationStore(join(config.dataDir, 'orders.db')),
+        chargeBook: new SqliteChargeBook(join(config.dataDir, 'payments.db')),
         logger,
       });
 logger.info(
@@ -53,7 +61,7 @@ logger.info(
     url: server.url,
     dataDir: resolve(config.dataDir),
     web: existsSync(webDist) ? webDist : null,
-    mode: config.databaseUrl && config.redisUrl ? 'scale-out' : 'embedded',
+    mode: scaleOut ? 'scale-out' : 'embedded',
   },
   'Concord listening',
 );

@@ -33,6 +33,9 @@ import { OrderDocs } from './orders/orderDocs.js';
 import { OrderSaga } from './orders/orderSaga.js';
 import { SimulatedPaymentProvider, type PaymentProvider } from './orders/paymentProvider.js';
 import { PaymentStep } from './orders/paymentStep.js';
+import { PaymentConsumer } from './orders/paymentConsumer.js';
+import type { ChargeBook } from './orders/chargeBook.js';
+import { SqliteChargeBook } from './orders/sqliteChargeBook.js';
 import { SagaMetrics } from './orders/sagaMetrics.js';
 import type { ReservationStore } from './orders/reservationStore.js';
 import { SqliteReservationStore } from './orders/sqliteReservationStore.js';
@@ -53,7 +56,12 @@ export interface ServerParts {
   readonly reservations?: ReservationStore;
   /** The payment provider of the order saga (default: the simulator, configured by `config`). */
   readonly payments?: PaymentProvider;
-  /** Scale-out: a consumer group hands the saga its events (`saga.handle`), not the feed. */
+  /** The simulator's books (default: SQLite in memory); closed with the server. */
+  readonly chargeBook?: ChargeBook;
+  /**
+   * Scale-out: consumer groups hand the saga and the payment consumer their events
+   * (`saga.handle`, `payments.handle`), not the feed.
+   */
   readonly sagaEventsFromGroup?: boolean;
 }
 
@@ -75,6 +83,8 @@ export interface RunningServer {
   readonly setupCode: string | undefined;
   /** The order saga (drive, sweep, resume) and its ledger. */
   readonly saga: OrderSaga;
+  /** The payment consumer, unless payments are taken by a process of their own. */
+  readonly payments: PaymentConsumer | undefined;
   readonly ledger: ReservationStore;
   /** Stop accepting, close sockets with "going away", flush the log, close the store. */
   close(): Promise<void>;
@@ -133,23 +143,33 @@ export async function startServer(
   });
   const setupCode = await admin.setupRequired(config.setupCode);
   const ledger = parts.reservations ?? new SqliteReservationStore(':memory:');
-  const payments =
+  const chargeBook = parts.chargeBook ?? new SqliteChargeBook(':memory:');
+  const provider =
     parts.payments ??
-    new SimulatedPaymentProvider({
+    new SimulatedPaymentProvider(chargeBook, {
       latencyMs: config.paymentLatencyMs,
       declineRate: config.paymentDeclineRate,
     });
   const orderDocs = new OrderDocs(hub);
   const now = () => Date.now();
-  const saga = new OrderSaga(
-    ledger,
-    orderDocs,
-    new PaymentStep(ledger, orderDocs, payments, config.paymentTimeoutMs, now),
-    feed,
-    logger,
-    new SagaMetrics(metrics.registry),
-    { sweepIntervalMs: config.orderSweepMs, stuckAfterMs: config.orderStuckAfterMs, now },
-  );
+  const saga = new OrderSaga(ledger, orderDocs, feed, logger, new SagaMetrics(metrics.registry), {
+    sweepIntervalMs: config.orderSweepMs,
+    stuckAfterMs: config.orderStuckAfterMs,
+    now,
+  });
+  const payments =
+    config.paymentConsumer === 'external'
+      ? undefined
+      : new PaymentConsumer(
+          ledger,
+          new PaymentStep(ledger, provider, config.paymentTimeoutMs, now),
+          (from, to) => {
+            saga.metrics.moved(from, to, now());
+            void saga.drive(to.order);
+          },
+          logger,
+          config.orderSweepMs,
+        );
   const orders = new OrderCommands(ledger, orderDocs, saga, config.reservationTtlMs, now);
   const oidc = config.oidc && new OidcVerifier(config.oidc, directory);
   const auth = new Authenticator(tokens, directory, oidc);
@@ -184,6 +204,11 @@ export async function startServer(
     },
   );
   saga.start(!parts.sagaEventsFromGroup);
+  const unsubscribePayments =
+    payments && !parts.sagaEventsFromGroup
+      ? feed.subscribe((event) => payments.handle(event))
+      : undefined;
+  payments?.start();
   reapUnupgradedSockets(app.server, app.websocketServer);
   await app.listen({ port: config.port, host: config.host });
   const stopHeartbeat = heartbeat(app.websocketServer.clients);
@@ -206,6 +231,7 @@ export async function startServer(
     sessions,
     setupCode,
     saga,
+    payments,
     ledger,
     close() {
       closing ??= (async () => {
@@ -215,10 +241,13 @@ export async function startServer(
         const closed = app.close();
         app.server.closeAllConnections();
         await closed;
+        unsubscribePayments?.();
+        await payments?.close();
         await saga.close();
         await hub.close();
         await feed.close();
         await ledger.close();
+        await chargeBook.close();
         directory.close();
         await accountEvents.close();
         await accounts.close();

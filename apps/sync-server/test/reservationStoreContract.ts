@@ -47,6 +47,27 @@ export function runReservationStoreContract(
       stores = [];
     });
 
+    it('SAGA2: the terms given when placing are kept with the order, and replaced by a new placement', async () => {
+      stores = await open(1);
+      const [s] = stores as [ReservationStore];
+      const { onHand } = stock({ lamp: 5 });
+      const line = { id: 'l1', product: 'lamp', unitPriceCents: 900, currency: 'EUR' };
+      const terms = {
+        amountCents: 2_700,
+        currency: 'EUR',
+        customer: 'Kiosk “Ünter” 7',
+        lines: [{ ...line, quantity: 3 }],
+      };
+      await s.reserve('o1', [{ product: 'lamp', quantity: 3 }], onHand, 1_000, HOUR, terms);
+      expect((await s.record('o1'))?.terms).toEqual(terms);
+      await s.transition('o1', ['placed'], 'released', 'Payment declined', 1_001);
+      const again = { ...terms, amountCents: 900, lines: [{ ...line, quantity: 1 }] };
+      await s.reserve('o1', [{ product: 'lamp', quantity: 1 }], onHand, 1_002, HOUR, again);
+      expect((await s.record('o1'))?.terms).toEqual(again);
+      await s.reserve('o2', [{ product: 'lamp', quantity: 1 }], onHand, 1_003, HOUR);
+      expect((await s.record('o2'))?.terms).toBeUndefined();
+    });
+
     it('RES1–RES2: all lines or none; a refusal gives every line with what is available', async () => {
       stores = await open(1);
       const [s] = stores as [ReservationStore];

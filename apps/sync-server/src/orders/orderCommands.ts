@@ -3,6 +3,8 @@
  * reserve every line, all or nothing, strongly — and cancel it. Answers are HTTP responses, stored
  * with the request's Idempotency-Key by the route.
  */
+import { orderTotals } from '@concord/shared';
+import { crashPoint } from '../faults/crashPoint.js';
 import type { StoredResponse } from '../store/eventStore.js';
 import type { OrderDocs } from './orderDocs.js';
 import type { OrderSaga } from './orderSaga.js';
@@ -54,33 +56,22 @@ export class OrderCommands {
       return json(409, {
         error: `one order is paid in one currency; these products are priced in ${[...currencies].join(', ')}`,
       });
+    // What was placed: the lines at the captured prices, and what paying will ask (one currency,
+    // checked above). Kept with the reservation; projecting it shows the lines placed, the status
+    // in the same edit (ORD5: from then on the lines are locked).
+    const lines = order.lines.map((l) => ({ ...l, ...prices.get(l.product)! }));
+    const [currency, amountCents] = [...orderTotals(lines)][0] ?? ['EUR', 0];
     const reserved = await this.ledger.reserve(
       id,
-      order.lines.map((l) => ({ product: l.product, quantity: l.quantity })),
+      lines.map((l) => ({ product: l.product, quantity: l.quantity })),
       (products) => this.docs.onHand(products),
       this.now(),
       this.reservationTtlMs,
+      { amountCents, currency, customer: order.customer, lines },
     );
     if (!reserved.ok)
       return json(409, { error: 'not enough stock for this order', lines: reserved.lines });
-    if (!reserved.replayed) {
-      // The lines placed are exactly those reserved, at the captured prices, and the status says
-      // placed in the same edit: from then on the lines are locked (ORD5).
-      const placed = new Set(order.lines.map((l) => l.id));
-      await this.docs.editOrder(id, (now) => ({
-        lines: {
-          set: Object.fromEntries(
-            order.lines.map(({ id: lineId, ...line }) => [
-              lineId,
-              { ...line, ...prices.get(line.product) },
-            ]),
-          ),
-          remove: now.lines.filter((l) => !placed.has(l.id)).map((l) => l.id),
-        },
-        status: reserved.record.state,
-        statusReason: '',
-      }));
-    }
+    crashPoint('place:reserved');
     await this.saga.project(reserved.record);
     // The answer says where the order is now; the saga then takes it on.
     const answer = await this.answer(id, reserved.replayed ? 200 : 202);

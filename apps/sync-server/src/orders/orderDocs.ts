@@ -13,6 +13,7 @@ import {
   type DocumentKind,
   type Order,
   type Patch,
+  type PatchValue,
   type Product,
 } from '@concord/shared';
 import type { User } from '../auth/tokens.js';
@@ -26,6 +27,9 @@ const SERVER_USER: User = {
   name: 'Concord',
   expiresAt: Number.MAX_SAFE_INTEGER,
 };
+
+/** Whether an order in `status` has editable lines (the model's lock rule, ORD5). */
+const editable = (status: string) => (orderKind.locked?.({ status }) ?? []).length === 0;
 
 export class OrderDocs {
   constructor(private readonly hub: DocHub) {}
@@ -66,10 +70,23 @@ export class OrderDocs {
     if (result.status !== 200) throw new Error(`order ${id} not updated: ${result.body}`);
   }
 
-  /** The order document says what the ledger decided (heals a projection a crash cut short). */
+  /**
+   * The order document says what the ledger decided (and heals a projection a crash cut short).
+   * When the ledger's state locks the lines and the document's does not yet, the lines become
+   * exactly those placed, at their captured prices, in the same edit as the status: a line added
+   * meanwhile goes, as it was never reserved (ORD5).
+   */
   project(record: OrderRecord): Promise<void> {
     return this.editOrder(record.order, (order) => {
-      const patch: Record<string, string> = {};
+      const patch: Record<string, PatchValue> = {};
+      const placed = record.terms?.lines;
+      if (placed && editable(order.status) && !editable(record.state)) {
+        const ids = new Set(placed.map((l) => l.id));
+        patch.lines = {
+          set: Object.fromEntries(placed.map(({ id, ...line }) => [id, line])),
+          remove: order.lines.filter((l) => !ids.has(l.id)).map((l) => l.id),
+        };
+      }
       if (order.status !== record.state) patch.status = record.state;
       if (order.statusReason !== (record.reason ?? '')) patch.statusReason = record.reason ?? '';
       return patch;

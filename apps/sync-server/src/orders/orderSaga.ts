@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { ChangeEvent, ChangeFeed } from '../events/changeEvents.js';
 import type { OrderDocs } from './orderDocs.js';
-import type { PaymentStep } from './paymentStep.js';
+import { crashPoint } from '../faults/crashPoint.js';
 import type { SagaMetrics } from './sagaMetrics.js';
 import type { OrderRecord, ReservationStore } from './reservationStore.js';
 
@@ -30,13 +30,10 @@ export class OrderSaga {
   private unsubscribe: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Fired on close: steps waiting on the outside world stop waiting. */
-  private readonly stopping = new AbortController();
 
   constructor(
     private readonly ledger: ReservationStore,
     private readonly docs: OrderDocs,
-    private readonly payment: PaymentStep,
     private readonly feed: ChangeFeed,
     private readonly logger: Logger,
     readonly metrics: SagaMetrics,
@@ -57,7 +54,6 @@ export class OrderSaga {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.stopping.abort();
     this.unsubscribe?.();
     clearInterval(this.sweeper);
     await Promise.allSettled([...this.chains.values()]);
@@ -137,26 +133,35 @@ export class OrderSaga {
     }
   }
 
-  /** The one step an order in this state takes; undefined when it has nothing to do. */
-  private step(record: OrderRecord): Promise<OrderRecord | undefined> {
+  /**
+   * The one step an order in this state takes; undefined when it has nothing to do here. An order
+   * in `payment_requested` waits for the payment consumer (paymentConsumer.ts), which says when it
+   * moved it.
+   */
+  private async step(record: OrderRecord): Promise<OrderRecord | undefined> {
     const now = this.options.now();
     switch (record.state) {
-      case 'placed':
-        return this.ledger.transition(
+      case 'placed': {
+        const requested = await this.ledger.transition(
           record.order,
           ['placed'],
           'payment_requested',
           undefined,
           now,
         );
-      case 'payment_requested':
-        return this.payment.run(record, this.stopping.signal);
-      case 'paid':
-        return this.ledger.commit(record.order, now, async (lines) => {
+        crashPoint('saga:payment-requested');
+        return requested;
+      }
+      case 'paid': {
+        const committed = await this.ledger.commit(record.order, now, async (lines) => {
           for (const l of lines) await this.docs.settle(record.order, l.product, l.quantity);
+          crashPoint('saga:stock-settled');
         });
+        crashPoint('saga:stock-committed');
+        return committed;
+      }
       default:
-        return Promise.resolve(undefined);
+        return undefined;
     }
   }
 }

@@ -4,6 +4,8 @@
  * first request answered, so a step re-run after a crash never charges twice.
  */
 
+import type { ChargeBook, SimulatedOutcome } from './chargeBook.js';
+
 export type ChargeOutcome = 'paid' | 'declined';
 
 export interface ChargeRequest {
@@ -28,49 +30,45 @@ export interface SimulatedPaymentOptions {
   /** Share of charges declined at random, 0–1. */
   readonly declineRate: number;
   readonly random?: () => number;
+  readonly now?: () => number;
 }
 
 /**
  * The simulated provider. Test rules, like a card processor's test cards: a customer reference
  * containing "decline" is declined, one containing "timeout" never answers; every other charge
- * succeeds after `latencyMs`, except a `declineRate` share declined at random.
+ * succeeds after `latencyMs`, except a `declineRate` share declined at random. What it decides is
+ * written to its books before it answers, and the first decision for a key stands.
  */
 export class SimulatedPaymentProvider implements PaymentProvider {
-  private readonly charges = new Map<string, Promise<ChargeOutcome>>();
-  private readonly settled = new Map<string, ChargeOutcome>();
-  readonly refunded = new Set<string>();
+  constructor(
+    private readonly book: ChargeBook,
+    private readonly options: SimulatedPaymentOptions,
+  ) {}
 
-  constructor(private readonly options: SimulatedPaymentOptions) {}
-
-  charge(request: ChargeRequest): Promise<ChargeOutcome> {
-    const known = this.charges.get(request.key);
-    if (known) return known;
-    const outcome = this.decide(request);
-    const answer =
-      outcome === 'timeout'
-        ? new Promise<ChargeOutcome>(() => undefined)
-        : new Promise<ChargeOutcome>((resolve) =>
-            setTimeout(() => {
-              this.settled.set(request.key, outcome);
-              resolve(outcome);
-            }, this.options.latencyMs).unref(),
-          );
-    this.charges.set(request.key, answer);
-    return answer;
+  async charge(request: ChargeRequest): Promise<ChargeOutcome> {
+    const outcome = await this.book.decide(
+      {
+        key: request.key,
+        outcome: this.decide(request),
+        amountCents: request.amountCents,
+        currency: request.currency,
+      },
+      this.now(),
+    );
+    if (outcome === 'timeout') return new Promise<ChargeOutcome>(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs).unref());
+    return outcome;
   }
 
-  async refund(key: string): Promise<void> {
-    if (this.settled.get(key) === 'paid') this.refunded.add(key);
+  refund(key: string): Promise<void> {
+    return this.book.refund(key, this.now());
   }
 
-  /** What was charged and not refunded, by key (for tests and the audit of a run). */
-  charged(): string[] {
-    return [...this.settled]
-      .filter(([k, o]) => o === 'paid' && !this.refunded.has(k))
-      .map(([k]) => k);
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
-  private decide(request: ChargeRequest): ChargeOutcome | 'timeout' {
+  private decide(request: ChargeRequest): SimulatedOutcome {
     const customer = request.customer.toLowerCase();
     if (customer.includes('decline')) return 'declined';
     if (customer.includes('timeout')) return 'timeout';

@@ -1,19 +1,18 @@
 /**
- * The payment step of the order saga, a consumer of its own: an order in `payment_requested` is
- * charged (idempotent on the order), with a timeout. Paid: the ledger moves it to `paid` — unless
+ * The payment step of the order saga (run by the payment consumer, paymentConsumer.ts): an order
+ * in `payment_requested` is charged the terms captured when it was placed (idempotent on the
+ * order), with a timeout. Paid: the ledger moves it to `paid` — unless
  * a cancellation or an expiry got there first, in which case the charge is refunded. Declined or
  * timed out: the ledger releases the reservation with the reason (a timed-out charge is refunded
  * too, should it have gone through after all). SAGA2.
  */
-import { orderTotals } from '@concord/shared';
-import type { OrderDocs } from './orderDocs.js';
+import { crashPoint } from '../faults/crashPoint.js';
 import type { PaymentProvider } from './paymentProvider.js';
 import type { OrderRecord, ReservationStore } from './reservationStore.js';
 
 export class PaymentStep {
   constructor(
     private readonly ledger: ReservationStore,
-    private readonly docs: OrderDocs,
     private readonly payments: PaymentProvider,
     private readonly timeoutMs: number,
     private readonly now: () => number,
@@ -25,16 +24,19 @@ export class PaymentStep {
    * still `payment_requested`, and the next start charges it again under the same key (SAGA3).
    */
   async run(record: OrderRecord, stop: AbortSignal): Promise<OrderRecord | undefined> {
-    const order = await this.docs.order(record.order);
-    if (!order) return undefined;
-    const [currency, amountCents] = [...orderTotals(order.lines)][0] ?? ['EUR', 0];
+    const { amountCents, currency, customer } = record.terms ?? {
+      amountCents: 0,
+      currency: 'EUR',
+      customer: '',
+    };
     const key = `order:${record.order}`;
     const outcome = await withTimeout(
-      this.payments.charge({ key, amountCents, currency, customer: order.customer }),
+      this.payments.charge({ key, amountCents, currency, customer }),
       this.timeoutMs,
       stop,
     );
     if (outcome === 'stopped') return undefined;
+    crashPoint('payment:answered');
     const from = ['payment_requested'] as const;
     if (outcome === 'paid') {
       const paid = await this.ledger.transition(record.order, from, 'paid', undefined, this.now());

@@ -9,7 +9,9 @@ import type pg from 'pg';
 import { openPgStore, type PgStoreOptions } from '../store/pgSchema.js';
 import { pgTransaction } from '../store/pgTransaction.js';
 import {
+  placementTermsOf,
   checkLines,
+  type PlacementTerms,
   IN_PROGRESS,
   RELEASING,
   shortfall,
@@ -31,6 +33,7 @@ CREATE TABLE IF NOT EXISTS ${s}.orders (
   order_id text PRIMARY KEY, state text NOT NULL, reason text, updated_at bigint NOT NULL);
 CREATE INDEX IF NOT EXISTS orders_state ON ${s}.orders (state);
 ALTER TABLE ${s}.orders ADD COLUMN IF NOT EXISTS projected text;
+ALTER TABLE ${s}.orders ADD COLUMN IF NOT EXISTS terms text;
 CREATE TABLE IF NOT EXISTS ${s}.reservations (
   order_id text NOT NULL, product text NOT NULL, quantity integer NOT NULL CHECK (quantity > 0),
   state text NOT NULL, reason text, created_at bigint NOT NULL, expires_at bigint NOT NULL,
@@ -69,7 +72,10 @@ export class PostgresReservationStore implements ReservationStore {
       state: OrderState;
       reason: string | null;
       updated_at: string;
-    }>(`SELECT state, reason, updated_at FROM ${this.s}.orders WHERE order_id = $1`, [order]);
+      terms: string | null;
+    }>(`SELECT state, reason, updated_at, terms FROM ${this.s}.orders WHERE order_id = $1`, [
+      order,
+    ]);
     const row = found[0];
     if (!row) return undefined;
     const { rows } = await c.query<ReservationRow>(
@@ -82,6 +88,7 @@ export class PostgresReservationStore implements ReservationStore {
       reason: row.reason ?? undefined,
       updatedAt: Number(row.updated_at),
       reservations: rows.map(toReservation),
+      terms: placementTermsOf(row.terms),
     };
   }
 
@@ -120,6 +127,7 @@ export class PostgresReservationStore implements ReservationStore {
     onHand: OnHand,
     now: number,
     ttlMs: number,
+    terms?: PlacementTerms,
   ): Promise<ReserveResult> {
     const wanted = checkLines(lines);
     const products = wanted.map((l) => l.product);
@@ -143,6 +151,10 @@ export class PostgresReservationStore implements ReservationStore {
         [order, products, wanted.map((l) => l.quantity), now, now + ttlMs],
       );
       await this.setState(c, order, 'placed', undefined, now);
+      await c.query(`UPDATE ${this.s}.orders SET terms = $2 WHERE order_id = $1`, [
+        order,
+        terms ? JSON.stringify(terms) : null,
+      ]);
       return { ok: true, record: (await this.recordWith(c, order))!, replayed: false };
     });
   }

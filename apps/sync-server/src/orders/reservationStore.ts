@@ -79,6 +79,32 @@ export const RELEASING: readonly OrderState[] = ['released', 'cancelled'];
 /** States a saga still has work in (resumed after a restart). */
 export const IN_PROGRESS: readonly OrderState[] = ['placed', 'payment_requested', 'paid'];
 
+/** A line as it was placed: the draft's line with the unit price captured then. */
+interface PlacedLine {
+  readonly id: string;
+  readonly product: string;
+  readonly quantity: number;
+  readonly unitPriceCents: number;
+  readonly currency: string;
+}
+
+/**
+ * What was placed, kept with the order when it is reserved: what paying asks (the payment step
+ * reads it here, so a payment consumer of its own needs nothing else) and the lines with their
+ * captured prices (the document is made to show them, even when a crash came between).
+ */
+export interface PlacementTerms {
+  readonly amountCents: number;
+  readonly currency: string;
+  /** The order's customer reference. */
+  readonly customer: string;
+  readonly lines: readonly PlacedLine[];
+}
+
+export function placementTermsOf(json: string | null): PlacementTerms | undefined {
+  return json ? (JSON.parse(json) as PlacementTerms) : undefined;
+}
+
 export interface OrderRecord {
   readonly order: string;
   readonly state: OrderState;
@@ -86,6 +112,8 @@ export interface OrderRecord {
   readonly reason: string | undefined;
   readonly updatedAt: number;
   readonly reservations: readonly Reservation[];
+  /** What was placed (orders placed before terms were kept have none). */
+  readonly terms: PlacementTerms | undefined;
 }
 
 export type ReserveResult =
@@ -101,7 +129,8 @@ export interface ReservationStore {
   /**
    * Places an order: reserves every line, or none (RES1, RES2), and records the order as `placed`
    * in the same transaction. Lines naming one product twice are summed. An order placed before is
-   * not placed again (RES3) unless it was released; a cancelled order stays cancelled.
+   * not placed again (RES3) unless it was released; a cancelled order stays cancelled. `terms`
+   * are kept with the order (the payment step and the document read them).
    */
   reserve(
     order: string,
@@ -109,6 +138,7 @@ export interface ReservationStore {
     onHand: OnHand,
     now: number,
     ttlMs: number,
+    terms?: PlacementTerms,
   ): Promise<ReserveResult>;
   /**
    * Moves the order from one of `from` to `to` (the saga's steps, SAGA1); undefined when it is in

@@ -5,7 +5,9 @@
  */
 import Database from 'better-sqlite3';
 import {
+  placementTermsOf,
   checkLines,
+  type PlacementTerms,
   IN_PROGRESS,
   RELEASING,
   shortfall,
@@ -46,6 +48,8 @@ export class SqliteReservationStore implements ReservationStore {
     const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(orders)').all();
     if (!columns.some((c) => c.name === 'projected'))
       this.db.exec('ALTER TABLE orders ADD COLUMN projected TEXT');
+    if (!columns.some((c) => c.name === 'terms'))
+      this.db.exec('ALTER TABLE orders ADD COLUMN terms TEXT');
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -56,9 +60,10 @@ export class SqliteReservationStore implements ReservationStore {
 
   private recordOf(order: string): OrderRecord | undefined {
     const row = this.db
-      .prepare<[string], { state: OrderState; reason: string | null; updated_at: number }>(
-        'SELECT state, reason, updated_at FROM orders WHERE order_id = ?',
-      )
+      .prepare<
+        [string],
+        { state: OrderState; reason: string | null; updated_at: number; terms: string | null }
+      >('SELECT state, reason, updated_at, terms FROM orders WHERE order_id = ?')
       .get(order);
     if (!row) return undefined;
     const reservations = this.db
@@ -73,6 +78,7 @@ export class SqliteReservationStore implements ReservationStore {
       reason: row.reason ?? undefined,
       updatedAt: row.updated_at,
       reservations,
+      terms: placementTermsOf(row.terms),
     };
   }
 
@@ -92,6 +98,7 @@ export class SqliteReservationStore implements ReservationStore {
     onHand: OnHand,
     now: number,
     ttlMs: number,
+    terms?: PlacementTerms,
   ): Promise<ReserveResult> {
     const wanted = checkLines(lines);
     return this.exclusive(async () => {
@@ -110,6 +117,9 @@ export class SqliteReservationStore implements ReservationStore {
         this.db.prepare('DELETE FROM reservations WHERE order_id = ?').run(order);
         for (const l of wanted) insert.run(order, l.product, l.quantity, now, now + ttlMs, now);
         this.setState(order, 'placed', undefined, now);
+        this.db
+          .prepare('UPDATE orders SET terms = ? WHERE order_id = ?')
+          .run(terms ? JSON.stringify(terms) : null, order);
       })();
       return { ok: true, record: this.recordOf(order)!, replayed: false };
     });

@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from '../server.js';
 import { PostgresEventStore } from '../store/postgresEventStore.js';
 import { PostgresAccountStore } from '../accounts/postgresAccountStore.js';
 import { PostgresReservationStore } from '../orders/postgresReservationStore.js';
+import { PostgresChargeBook } from '../orders/postgresChargeBook.js';
 import { startCatalogProjection } from './catalogProjection.js';
 import { RedisAccountEvents } from './redisAccountEvents.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js';
@@ -19,6 +20,7 @@ import type { FollowerOptions } from '../docs/follower.js';
 import { newInstanceId, RedisFanOut, type FanOutOptions } from './redisFanOut.js';
 import { createScaleMetrics, type ScaleMetrics } from './scaleMetrics.js';
 import { StreamConsumer, type StreamConsumerOptions } from './streamConsumer.js';
+import { orderMovesChannel, paymentGroup } from './paymentGroup.js';
 
 export interface ScaleOutOptions {
   readonly databaseUrl: string;
@@ -106,6 +108,10 @@ export async function startScaleOut(
     connectionString: options.databaseUrl,
     ...(options.schema ? { schema: options.schema } : {}),
   });
+  const chargeBook = await PostgresChargeBook.connect({
+    connectionString: options.databaseUrl,
+    ...(options.schema ? { schema: options.schema } : {}),
+  });
   const redis = connect('cmd');
   const reader = connect('fanout-reader', { maxRetriesPerRequest: null });
   const accountEvents = new RedisAccountEvents(
@@ -138,6 +144,7 @@ export async function startScaleOut(
       store,
       accounts,
       reservations,
+      chargeBook,
       sagaEventsFromGroup: options.runConsumers !== false,
       accountEvents,
       logger,
@@ -155,6 +162,7 @@ export async function startScaleOut(
     await store.close();
     await accounts.close();
     await reservations.close();
+    await chargeBook.close();
     throw error;
   }
   scaleMetrics.register(server.metrics.registry);
@@ -176,8 +184,17 @@ export async function startScaleOut(
             group: 'order-saga',
             startId: '$',
           }),
+          // Payments, unless a payment process of its own takes them (paymentMain.ts).
+          ...(server.payments
+            ? [paymentGroup(redis, server.payments, scaleMetrics, logger, consumerOptions)]
+            : []),
         ];
   for (const c of consumers) await c.start();
+  // A payment process says when it moved an order: the saga takes the next step at once (its
+  // sweep would find it anyway).
+  const moves = connect('order-moves', { maxRetriesPerRequest: null });
+  await moves.subscribe(orderMovesChannel(prefix));
+  moves.on('message', (_channel: string, order: string) => void server.saga.drive(order));
   const outboxRelay = new OutboxRelay(store, redis, changeFeed, scaleMetrics, logger, {
     prefix,
     instanceId,
