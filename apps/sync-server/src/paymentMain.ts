@@ -78,6 +78,10 @@ const http = createServer((req, res) => {
   res.end();
 });
 const port = Number(process.env.PAYMENT_PORT ?? 8081);
+http.on('error', (error) => {
+  logger.fatal({ err: error, port }, 'the payment process cannot listen on PAYMENT_PORT');
+  process.exit(1);
+});
 http.listen(port, config.host === '0.0.0.0' ? undefined : config.host);
 logger.info({ port }, 'payment consumer running');
 

@@ -132,7 +132,7 @@ describe('placing an order (ORD2, SAGA1–SAGA2)', () => {
     ]);
   });
 
-  it('a declined payment releases the reservation and says why', async () => {
+  it('a declined payment releases the reservation and says why; placed again, it is charged afresh', async () => {
     await product(server, 'dc-desk', 4);
     await draft(server, 'dc-1', 'Please decline me', { a: ['dc-desk', 3] });
     expect((await place(server, 'dc-1')).status).toBe(202);
@@ -143,6 +143,11 @@ describe('placing an order (ORD2, SAGA1–SAGA2)', () => {
       reserved: 0,
       available: 4,
     });
+    // The customer fixed, placed again (a new key): the first placement's decline does not stand.
+    await draft(server, 'dc-1', 'Desk Co', { a: ['dc-desk', 3] });
+    expect((await place(server, 'dc-1', 'place-dc-1-again')).status).toBe(202);
+    await statusReaches(server, 'dc-1', 'stock_committed');
+    expect(await stockOf(server, 'dc-desk')).toMatchObject({ onHand: 1, reserved: 0 });
   });
 
   it('a payment that never answers times out, is refunded to be safe, and releases', async () => {

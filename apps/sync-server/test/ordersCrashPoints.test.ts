@@ -16,7 +16,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ChargeBook } from '../src/orders/chargeBook.js';
 import { PostgresChargeBook } from '../src/orders/postgresChargeBook.js';
 import { SqliteChargeBook } from '../src/orders/sqliteChargeBook.js';
-import { exited, freePort, healthy, kill9, spawnServer } from './childServer.js';
+import { exited, freePort, freePorts, healthy, kill9, spawnServer } from './childServer.js';
 import { api, tempDir, token, waitFor } from './helpers.js';
 import {
   DATABASE_URL,
@@ -110,7 +110,7 @@ async function throughCrash(d: Deployment, step: string, declined = false): Prom
   expect(stock.json).toEqual([{ product, onHand, reserved: 0, available: onHand }]);
   const books = await d.books();
   try {
-    const charges = (await books.entries()).filter((e) => e.key === `order:${order}`);
+    const charges = (await books.entries()).filter((e) => e.key.startsWith(`order:${order}:`));
     const kept = charges.filter((c) => c.outcome === 'paid' && !c.refunded);
     expect(kept).toHaveLength(declined ? 0 : 1);
     if (!declined) expect(kept[0]).toMatchObject({ amountCents: 1_800, currency: 'EUR' });
@@ -165,7 +165,7 @@ describe('SAGA3: kill -9 at each step, scale-out with a payment process of its o
     );
     const dir = tempDir();
     cleanups.push(async () => dir.remove());
-    const [port, paymentPort] = [await freePort(), await freePort()];
+    const [port, paymentPort] = (await freePorts(2)) as [number, number];
     const url = `http://127.0.0.1:${port}`;
     const shared = {
       ...TIMING,

@@ -1,14 +1,23 @@
 /**
  * The payment step of the order saga (run by the payment consumer, paymentConsumer.ts): an order
- * in `payment_requested` is charged the terms captured when it was placed (idempotent on the
- * order), with a timeout. Paid: the ledger moves it to `paid` — unless
- * a cancellation or an expiry got there first, in which case the charge is refunded. Declined or
- * timed out: the ledger releases the reservation with the reason (a timed-out charge is refunded
- * too, should it have gone through after all). SAGA2.
+ * in `payment_requested` is charged the terms captured when it was placed, under a key of that
+ * placement, with a timeout. Paid: the ledger moves it to `paid`. Declined or timed out: the
+ * ledger releases the reservation with the reason. SAGA2.
+ *
+ * Several consumers may charge one order at once (instances sweeping the ledger, a redelivered
+ * event): the provider answers each the same, and one transition wins. A charge is refunded only
+ * when the order ended without being paid — released or cancelled (a late payment after an expiry
+ * or a cancellation, a timed-out charge that went through after all) — never because another
+ * consumer recorded the same payment first.
  */
 import { crashPoint } from '../faults/crashPoint.js';
 import type { PaymentProvider } from './paymentProvider.js';
-import type { OrderRecord, ReservationStore } from './reservationStore.js';
+import { RELEASING, type OrderRecord, type ReservationStore } from './reservationStore.js';
+
+/** One charge per placement: a released order placed again is charged afresh (SAGA2). */
+function chargeKey(record: OrderRecord): string {
+  return `order:${record.order}:${record.reservations[0]?.createdAt ?? 0}`;
+}
 
 export class PaymentStep {
   constructor(
@@ -29,7 +38,7 @@ export class PaymentStep {
       currency: 'EUR',
       customer: '',
     };
-    const key = `order:${record.order}`;
+    const key = chargeKey(record);
     const outcome = await withTimeout(
       this.payments.charge({ key, amountCents, currency, customer }),
       this.timeoutMs,
@@ -38,14 +47,28 @@ export class PaymentStep {
     if (outcome === 'stopped') return undefined;
     crashPoint('payment:answered');
     const from = ['payment_requested'] as const;
-    if (outcome === 'paid') {
-      const paid = await this.ledger.transition(record.order, from, 'paid', undefined, this.now());
-      if (!paid) await this.payments.refund(key);
-      return paid;
-    }
-    if (outcome === 'timeout') await this.payments.refund(key);
-    const reason = outcome === 'declined' ? 'Payment declined' : 'Payment timed out';
-    return this.ledger.transition(record.order, from, 'released', reason, this.now());
+    const moved =
+      outcome === 'paid'
+        ? await this.ledger.transition(record.order, from, 'paid', undefined, this.now())
+        : await this.ledger.transition(
+            record.order,
+            from,
+            'released',
+            outcome === 'declined' ? 'Payment declined' : 'Payment timed out',
+            this.now(),
+          );
+    await this.refundUnlessPaid(record.order, key, moved);
+    return moved;
+  }
+
+  /** Gives the money back if the order ended unpaid (idempotent; a no-op for a declined charge). */
+  private async refundUnlessPaid(
+    order: string,
+    key: string,
+    moved: OrderRecord | undefined,
+  ): Promise<void> {
+    const now = moved ?? (await this.ledger.record(order));
+    if (now && RELEASING.includes(now.state)) await this.payments.refund(key);
   }
 }
 
