@@ -1,6 +1,6 @@
 /**
  * Tokens for tests and benchmarks, signed here with node:crypto the way any external issuer would
- * sign them — independently of the server's own `jose` code, which verifies them.
+ * sign them — independently of the server's own code (fast-jwt), which verifies them.
  */
 import { createHmac } from 'node:crypto';
 
