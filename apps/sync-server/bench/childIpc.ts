@@ -15,6 +15,7 @@ export function serveBenchIpc(options: {
   const stats = () => ({
     cpu: process.cpuUsage(),
     rss: process.memoryUsage().rss,
+    heapUsed: process.memoryUsage().heapUsed,
     docs: options.loadedDocs(),
   });
   process.on('message', (msg: { cmd: string }) => {

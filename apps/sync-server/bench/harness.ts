@@ -15,6 +15,8 @@ export interface ServerStats {
   /** CPU seconds (user + system) used so far, worker threads included. */
   readonly cpuS: number;
   readonly rss: number;
+  /** V8 heap in use (after a forced GC: what is still reachable). */
+  readonly heapUsed: number;
   /** Documents the server holds in memory. */
   readonly docs: number;
 }
@@ -56,6 +58,7 @@ const CHILD_SCRIPT: Record<ServerKind, string> = {
 interface StatsReply {
   cpu: { user: number; system: number };
   rss: number;
+  heapUsed: number;
   docs: number;
 }
 
@@ -118,7 +121,12 @@ async function startServerProcess(
           const onMessage = (m: unknown) => {
             clearTimeout(timer);
             const r = m as StatsReply;
-            resolve({ cpuS: (r.cpu.user + r.cpu.system) / 1e6, rss: r.rss, docs: r.docs });
+            resolve({
+              cpuS: (r.cpu.user + r.cpu.system) / 1e6,
+              rss: r.rss,
+              heapUsed: r.heapUsed,
+              docs: r.docs,
+            });
           };
           const timer = setTimeout(() => {
             child.off('message', onMessage);
