@@ -12,9 +12,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { configFromEnv } from './config.js';
-import { PaymentConsumer } from './orders/paymentConsumer.js';
-import { SimulatedPaymentProvider } from './orders/paymentProvider.js';
-import { PaymentStep } from './orders/paymentStep.js';
+import { configuredPaymentConsumer } from './orders/paymentConsumer.js';
 import { PostgresChargeBook } from './orders/postgresChargeBook.js';
 import { PostgresReservationStore } from './orders/postgresReservationStore.js';
 import { SagaMetrics } from './orders/sagaMetrics.js';
@@ -41,24 +39,16 @@ const redis = new Redis(config.redisUrl, {
 redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis error'));
 
 const registry = new Registry();
-const sagaMetrics = new SagaMetrics(registry);
 const scaleMetrics = createScaleMetrics();
 scaleMetrics.register(registry);
-const now = () => Date.now();
-const provider = new SimulatedPaymentProvider(book, {
-  latencyMs: config.paymentLatencyMs,
-  declineRate: config.paymentDeclineRate,
-});
-const consumer = new PaymentConsumer(
+const consumer = configuredPaymentConsumer({
   ledger,
-  new PaymentStep(ledger, provider, config.paymentTimeoutMs, now),
-  (from, to) => {
-    sagaMetrics.moved(from, to, now());
-    redis.publish(orderMovesChannel(prefix), to.order).catch(() => undefined);
-  },
+  book,
+  config,
+  metrics: new SagaMetrics(registry),
   logger,
-  config.orderSweepMs,
-);
+  moved: (order) => void redis.publish(orderMovesChannel(prefix), order).catch(() => undefined),
+});
 const group = paymentGroup(redis, consumer, scaleMetrics, logger, {
   prefix,
   // The same name after a restart: the group hands this consumer back what it had pending.

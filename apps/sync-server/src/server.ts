@@ -31,9 +31,8 @@ import { heartbeat, reapUnupgradedSockets } from './ws/wsRoute.js';
 import { OrderCommands } from './orders/orderCommands.js';
 import { OrderDocs } from './orders/orderDocs.js';
 import { OrderSaga } from './orders/orderSaga.js';
-import { SimulatedPaymentProvider, type PaymentProvider } from './orders/paymentProvider.js';
-import { PaymentStep } from './orders/paymentStep.js';
-import { PaymentConsumer } from './orders/paymentConsumer.js';
+import type { PaymentProvider } from './orders/paymentProvider.js';
+import { configuredPaymentConsumer, type PaymentConsumer } from './orders/paymentConsumer.js';
 import type { ChargeBook } from './orders/chargeBook.js';
 import { SqliteChargeBook } from './orders/sqliteChargeBook.js';
 import { SagaMetrics } from './orders/sagaMetrics.js';
@@ -144,12 +143,6 @@ export async function startServer(
   const setupCode = await admin.setupRequired(config.setupCode);
   const ledger = parts.reservations ?? new SqliteReservationStore(':memory:');
   const chargeBook = parts.chargeBook ?? new SqliteChargeBook(':memory:');
-  const provider =
-    parts.payments ??
-    new SimulatedPaymentProvider(chargeBook, {
-      latencyMs: config.paymentLatencyMs,
-      declineRate: config.paymentDeclineRate,
-    });
   const orderDocs = new OrderDocs(hub);
   const now = () => Date.now();
   const saga = new OrderSaga(ledger, orderDocs, feed, logger, new SagaMetrics(metrics.registry), {
@@ -160,16 +153,15 @@ export async function startServer(
   const payments =
     config.paymentConsumer === 'external'
       ? undefined
-      : new PaymentConsumer(
+      : configuredPaymentConsumer({
           ledger,
-          new PaymentStep(ledger, provider, config.paymentTimeoutMs, now),
-          (from, to) => {
-            saga.metrics.moved(from, to, now());
-            void saga.drive(to.order);
-          },
+          book: chargeBook,
+          ...(parts.payments ? { provider: parts.payments } : {}),
+          config,
+          metrics: saga.metrics,
           logger,
-          config.orderSweepMs,
-        );
+          moved: (order) => void saga.drive(order),
+        });
   const orders = new OrderCommands(ledger, orderDocs, saga, config.reservationTtlMs, now);
   const oidc = config.oidc && new OidcVerifier(config.oidc, directory);
   const auth = new Authenticator(tokens, directory, oidc);

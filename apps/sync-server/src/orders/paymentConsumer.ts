@@ -9,10 +9,14 @@
  * again, it asks the provider again under the same key and gets the first answer (SAGA3).
  */
 import type { Logger } from 'pino';
+import type { ServerConfig } from '../config.js';
 import type { ChangeEvent } from '../events/changeEvents.js';
 import { crashPoint } from '../faults/crashPoint.js';
-import type { PaymentStep } from './paymentStep.js';
+import type { ChargeBook } from './chargeBook.js';
+import { SimulatedPaymentProvider, type PaymentProvider } from './paymentProvider.js';
+import { PaymentStep } from './paymentStep.js';
 import type { OrderRecord, ReservationStore } from './reservationStore.js';
+import type { SagaMetrics } from './sagaMetrics.js';
 
 export type PaymentMoved = (from: OrderRecord, to: OrderRecord) => void;
 
@@ -86,4 +90,41 @@ export class PaymentConsumer {
     crashPoint('payment:recorded');
     this.moved(record, next);
   }
+}
+
+export interface PaymentConsumerParts {
+  readonly ledger: ReservationStore;
+  /** The simulated provider's books (used unless `provider` is given). */
+  readonly book: ChargeBook;
+  readonly provider?: PaymentProvider;
+  readonly config: Pick<
+    ServerConfig,
+    'paymentLatencyMs' | 'paymentDeclineRate' | 'paymentTimeoutMs' | 'orderSweepMs'
+  >;
+  readonly metrics: SagaMetrics;
+  readonly logger: Logger;
+  /** An order moved past its payment (recorded in the ledger): the saga takes it on. */
+  readonly moved: (order: string) => void;
+}
+
+/** The payment consumer as configured, in a server or in a payment process of its own. */
+export function configuredPaymentConsumer(parts: PaymentConsumerParts): PaymentConsumer {
+  const { ledger, config } = parts;
+  const now = () => Date.now();
+  const provider =
+    parts.provider ??
+    new SimulatedPaymentProvider(parts.book, {
+      latencyMs: config.paymentLatencyMs,
+      declineRate: config.paymentDeclineRate,
+    });
+  return new PaymentConsumer(
+    ledger,
+    new PaymentStep(ledger, provider, config.paymentTimeoutMs, now),
+    (from, to) => {
+      parts.metrics.moved(from, to, now());
+      parts.moved(to.order);
+    },
+    parts.logger,
+    config.orderSweepMs,
+  );
 }

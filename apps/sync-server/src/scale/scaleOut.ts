@@ -190,11 +190,13 @@ export async function startScaleOut(
             : []),
         ];
   for (const c of consumers) await c.start();
-  // A payment process says when it moved an order: the saga takes the next step at once (its
-  // sweep would find it anyway).
-  const moves = connect('order-moves', { maxRetriesPerRequest: null });
-  await moves.subscribe(orderMovesChannel(prefix));
-  moves.on('message', (_channel: string, order: string) => void server.saga.drive(order));
+  // A payment process of its own says when it moved an order: the saga takes the next step at
+  // once (its sweep would find it anyway).
+  if (!server.payments) {
+    const moves = connect('order-moves', { maxRetriesPerRequest: null });
+    await moves.subscribe(orderMovesChannel(prefix));
+    moves.on('message', (_channel: string, order: string) => void server.saga.drive(order));
+  }
   const outboxRelay = new OutboxRelay(store, redis, changeFeed, scaleMetrics, logger, {
     prefix,
     instanceId,
