@@ -114,6 +114,23 @@ describe('auth matrix: role × document kind × read/write', () => {
       signTestToken(SECRET, { sub: 'alice', role: 'admin', exp: 2e9 }, { alg: 'HS512' }),
     ],
     [
+      'an expiry (exp) that is no number',
+      signTestToken(SECRET, { sub: 'a', role: 'admin', exp: '2099' }),
+    ],
+    [
+      'not valid yet (nbf)',
+      signTestToken(SECRET, { sub: 'a', role: 'admin', exp: 2e9, nbf: 2e9 - 1 }),
+    ],
+    ['no subject (sub)', signTestToken(SECRET, { role: 'admin', exp: 2e9 })],
+    [
+      'a critical header extension nobody knows',
+      signTestToken(
+        SECRET,
+        { sub: 'a', role: 'admin', exp: 2e9 },
+        { alg: 'HS256', crit: ['x'], x: 1 },
+      ),
+    ],
+    [
       'alg none',
       `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"a","role":"admin"}').toString('base64url')}.`,
     ],

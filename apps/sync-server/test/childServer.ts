@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { SECRET, waitFor } from './helpers.js';
 
 export async function freePort(): Promise<number> {
@@ -77,4 +78,13 @@ export async function exited(
       resolve({ code, signal });
     });
   });
+}
+
+/** A list for the child processes a test file starts: whatever is in it is killed after each test. */
+export function killedAfterEach(): ChildProcess[] {
+  const children: ChildProcess[] = [];
+  afterEach(async () => {
+    for (const c of children.splice(0)) await kill9(c);
+  });
+  return children;
 }

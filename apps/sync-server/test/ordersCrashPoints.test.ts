@@ -12,11 +12,18 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ChargeBook } from '../src/orders/chargeBook.js';
 import { PostgresChargeBook } from '../src/orders/postgresChargeBook.js';
 import { SqliteChargeBook } from '../src/orders/sqliteChargeBook.js';
-import { exited, freePort, freePorts, healthy, kill9, spawnServer } from './childServer.js';
+import {
+  exited,
+  freePort,
+  freePorts,
+  healthy,
+  spawnServer,
+  killedAfterEach,
+} from './childServer.js';
 import { api, tempDir, token, waitFor } from './helpers.js';
 import {
   DATABASE_URL,
@@ -27,10 +34,7 @@ import {
 } from './scaleHelpers.js';
 
 const editor = token('kim', 'editor');
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) await kill9(c);
-});
+const children = killedAfterEach();
 
 const SERVER_STEPS = [
   'place:reserved',

@@ -9,12 +9,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChargeBook } from '../src/orders/chargeBook.js';
 import { PostgresChargeBook } from '../src/orders/postgresChargeBook.js';
 import { SqliteChargeBook } from '../src/orders/sqliteChargeBook.js';
 import { api, tempDir, token, waitFor } from './helpers.js';
-import { freePort, healthy, kill9, spawnServer } from './childServer.js';
+import { freePort, healthy, kill9, spawnServer, killedAfterEach } from './childServer.js';
 import {
   DATABASE_URL,
   REDIS_URL,
@@ -24,10 +24,7 @@ import {
 } from './scaleHelpers.js';
 
 const editor = token('kim', 'editor');
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) await kill9(c);
-});
+const children = killedAfterEach();
 
 const ENV = {
   PAYMENT_LATENCY_MS: '120',

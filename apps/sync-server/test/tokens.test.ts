@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, HybridClock, applyPatch, productKind } from '@concord/shared';
 import type { RunningServer } from '../src/server.js';
-import { api, connect, startTestServer, synced, token, waitFor } from './helpers.js';
+import { Tokens } from '../src/auth/tokens.js';
+import { SECRET, api, connect, startTestServer, synced, token, waitFor } from './helpers.js';
+import { signTestToken } from './tokens.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -62,5 +64,39 @@ describe('token lifetime', () => {
     });
     expect(expired.status).toBe(401);
     expect(String(expired.json.error)).toMatch(/expired/);
+  });
+});
+
+describe('token refusals', () => {
+  it('AUTH3: each refusal says why, in words a client developer can act on', async () => {
+    const tokens = new Tokens(SECRET);
+    const sign = (claims: Record<string, unknown>, header?: Record<string, unknown>) =>
+      signTestToken(SECRET, claims, header);
+    const cases: [string | undefined, RegExp][] = [
+      [undefined, /missing token/],
+      ['x'.repeat(5_000), /too long/],
+      ['not.a.jwt', /malformed/],
+      [
+        signTestToken('another-secret-of-some-length', { sub: 'a', exp: 2e9 }),
+        /bad token signature/,
+      ],
+      [sign({ sub: 'a', role: 'admin', exp: 1 }), /token expired/],
+      [sign({ sub: 'a', role: 'admin' }), /must carry an expiry/],
+      [sign({ role: 'admin', exp: 2e9 }), /must carry a subject/],
+      [sign({ sub: 'a', role: 'admin', exp: 2e9, nbf: 2e9 - 1 }), /not yet valid/],
+      [sign({ sub: 'a', role: 'admin', exp: '2099' }), /invalid/],
+      [sign({ sub: 'a', role: 'admin', exp: 2e9 }, { alg: 'HS512' }), /HS256 required/],
+      [sign({ sub: 'a', role: 'owner', exp: 2e9 }), /role must be/],
+      [sign({ sub: 'a b', role: 'admin', exp: 2e9 }), /subject \(sub\) must be/],
+    ];
+    for (const [tok, reason] of cases) {
+      const result = await tokens.verify(tok);
+      expect(result.ok, String(tok).slice(0, 40)).toBe(false);
+      if (!result.ok) expect(result.error).toMatch(reason);
+    }
+    const good = await tokens.verify(
+      await tokens.sign({ sub: 'ann', role: 'editor', name: 'Ann' }),
+    );
+    expect(good).toMatchObject({ ok: true, user: { id: 'ann', role: 'editor', name: 'Ann' } });
   });
 });
