@@ -56,3 +56,52 @@ test("tab B counts tab A's relayed edit as unsaved until the server acknowledges
   );
   await expect(status(tabB)).toHaveText('All changes saved');
 });
+
+test('tab B stays unsaved while connected until its acknowledgement arrives, even after tab A closed', async ({
+  browser,
+  request,
+}) => {
+  const ana = await signIn(browser, 'Wes');
+  const id = await createProduct(ana.page, 'Ack test');
+  await expect(status(ana.page)).toHaveText('All changes saved');
+  // Tab B's connection to the server loses its savedAcks (message type 100) while `holding`.
+  let holding = false;
+  const tabB = await ana.context.newPage();
+  await tabB.routeWebSocket(/\/product:/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      if (holding && typeof message !== 'string' && message[0] === 100) return;
+      ws.send(message);
+    });
+  });
+  await openProduct(tabB, id);
+  const demo = await request.post('/api/auth/demo', { data: { name: 'Reader', role: 'viewer' } });
+  const reader = { authorization: `Bearer ${((await demo.json()) as { token: string }).token}` };
+  await expect(status(tabB)).toHaveText('All changes saved');
+  holding = true;
+  // Tab A cannot reach the server; its edit reaches the server only through tab B.
+  await ana.page.evaluate(() =>
+    (
+      window as unknown as { concord: { online: { setOnline(v: boolean): void } } }
+    ).concord.online.setOnline(false),
+  );
+  await expect(status(ana.page)).toHaveText('Offline');
+  await ana.page.getByLabel('Name').fill('Ack test, edited in A');
+  await expect(tabB.getByLabel('Name')).toHaveValue('Ack test, edited in A');
+  // The server holds the edit (tab B sent it); tab B has not heard so, and does not claim it.
+  await expect
+    .poll(async () => (await request.get(`/api/docs/product:${id}`, { headers: reader })).json())
+    .toMatchObject({ name: 'Ack test, edited in A' });
+  await ana.page.close();
+  await expect(status(tabB)).toHaveText('Syncing');
+  holding = false;
+  // The next connection's acknowledgement covers it.
+  await tabB.evaluate(() => {
+    const { online } = (
+      window as unknown as { concord: { online: { setOnline(v: boolean): void } } }
+    ).concord;
+    online.setOnline(false);
+    online.setOnline(true);
+  });
+  await expect(status(tabB)).toHaveText('All changes saved');
+});

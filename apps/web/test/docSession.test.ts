@@ -231,4 +231,20 @@ describe('DocSession', () => {
     await expect.poll(() => b.store.getState().unsaved, { timeout: 2_000 }).toBe(2);
     expect(b.store.getState().status).toMatch(/unsaved change/);
   });
+
+  it("tab B records tab A's unsaved edits in its own stored metadata (tab A may close first)", async () => {
+    const storageA = new MemoryStorage();
+    const storageB = new MemoryStorage();
+    const a = await open('product:relay-own', deps(storageA));
+    await open('product:relay-own', deps(storageB));
+    expect(a.edit({ name: 'From tab A' })).toEqual([]);
+    await expect
+      .poll(async () => (await storageB.getMeta('product:relay-own'))?.pending.length ?? 0, {
+        timeout: 2_000,
+      })
+      .toBeGreaterThan(0);
+    const stored = await storageB.getMeta('product:relay-own');
+    expect(stored?.pending).toEqual([[a.doc.clientID, Y.getState(a.doc.store, a.doc.clientID)]]);
+    expect(stored?.summary).toMatchObject({ name: 'From tab A' });
+  });
 });

@@ -1,9 +1,12 @@
 import 'fake-indexeddb/auto';
+import { forceCloseDatabase } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { DocStorage } from '../src/storage/docStorage';
 import { IdbStorage } from '../src/storage/idbStorage';
 import { MemoryStorage } from '../src/storage/memoryStorage';
+import { deriveAgain } from '../src/sync/deriveAgain';
+import { parseDocName } from '@concord/shared';
 
 let dbCounter = 0;
 const implementations: [string, () => Promise<DocStorage>][] = [
@@ -163,5 +166,75 @@ describe('IndexedDB storage when the browser closes the connection', () => {
     expect(reconnects).toBe(2);
     s.close();
     await expect(s.getMeta('product:k')).rejects.toThrow();
+  });
+});
+
+/**
+ * What Chromium does when it closes a connection (clearing site data, a crashed backing store):
+ * abort its unfinished transactions, then close it with the forced flag (a `close` event).
+ * fake-indexeddb's forceCloseDatabase waits for the transactions instead, so they are aborted
+ * here first, through its internal list of a database's transactions.
+ */
+function browserCloses(db: IDBDatabase): void {
+  const raw = (db as unknown as { _rawDatabase: { transactions: IDBTransaction[] } })._rawDatabase;
+  for (const tx of raw.transactions) {
+    const state = (tx as unknown as { _state: string })._state;
+    // One already committing is written (its commit was requested before the close).
+    if (tx.db === db && state !== 'finished' && state !== 'committing') tx.abort();
+  }
+  forceCloseDatabase(db as unknown as typeof IDBDatabase);
+}
+
+describe('IndexedDB storage when the browser closes the connection mid-write', () => {
+  it('retries writes whose transactions the closing connection aborted, on a reopened connection', async () => {
+    let reconnects = 0;
+    const s = await IdbStorage.open(`contract-forced-${++dbCounter}`, {
+      onReconnect: () => reconnects++,
+    });
+    await s.appendUpdate('product:f', edit('kept'));
+    // Three writes in flight, then the browser closes the connection (aborting them).
+    const writes = [
+      s.appendUpdate('product:f', edit('one')),
+      s.updateMeta('product:f', (m) => ({ ...m, version: 9 })),
+      s.appendMany([{ doc: 'product:g', update: edit('two') }]),
+    ];
+    s.simulateConnectionLoss(browserCloses);
+    await Promise.all(writes);
+    expect(reconnects).toBe(1);
+    expect(textOf(await s.loadUpdates('product:f'))).toHaveLength('keptone'.length);
+    expect(await s.getMeta('product:f')).toMatchObject({ stored: 2, version: 9 });
+    expect(textOf(await s.loadUpdates('product:g'))).toBe('two');
+    s.close();
+  });
+});
+
+describe('IndexedDB storage: an update is on disk before its metadata (DERIVE2)', () => {
+  it('keeps the update and its in-flight mark when the metadata write never completes, and deriving again repairs the metadata', async () => {
+    const s = await IdbStorage.open(`contract-interrupted-${++dbCounter}`);
+    const doc = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => updates.push(u));
+    doc.getMap('fields').set('name', 'Lamp');
+    await s.appendUpdate('product:i', updates[0]!, (m) => ({ ...m, summarized: 1 }));
+    expect(await s.interrupted()).toEqual([]);
+    // The page goes away while the metadata is being rewritten (here: the change never returns).
+    doc.getMap('fields').set('name', 'Desk lamp');
+    await expect(
+      s.appendUpdate('product:i', updates[1]!, () => {
+        throw new Error('page closed');
+      }),
+    ).rejects.toThrow('page closed');
+    expect(await s.countUpdates('product:i')).toBe(2);
+    expect(await s.interrupted()).toEqual(['product:i']);
+    expect(await s.getMeta('product:i')).toMatchObject({ stored: 1, pending: [] });
+
+    const parsed = parseDocName('product:i');
+    if (!parsed.ok) throw new Error('bad name');
+    const repaired = await deriveAgain(s, 'product:i', parsed.name, true);
+    expect(await s.interrupted()).toEqual([]);
+    // Nothing was acknowledged: everything stored is pending again, and the summary is current.
+    expect(repaired.pending).toEqual([[doc.clientID, 2]]);
+    expect(repaired.summarized).toBe(repaired.stored);
+    s.close();
   });
 });

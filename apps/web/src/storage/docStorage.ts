@@ -66,9 +66,10 @@ export interface DocStorage {
   loadUpdates(doc: string): Promise<Uint8Array[]>;
   /**
    * Appends one update and counts it in the metadata (`stored`); with `change`, also changes the
-   * metadata, in the same transaction (a summary never lags its update). Idempotent in effect:
-   * Yjs ignores updates it already holds. The write is issued at once, so writes keep the order
-   * of the calls and a page closing right after still has them committed.
+   * metadata (a summary never lags its update). The update is committed first, with an in-flight
+   * mark, and needs nothing more from the page; the metadata follows and clears the mark, so a
+   * page closing in between leaves the mark for `interrupted` (DERIVE2). Idempotent in effect:
+   * Yjs ignores updates it already holds. Writes are issued at once and keep the order of calls.
    */
   appendUpdate(
     doc: string,

@@ -1,4 +1,4 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, unwrap, type DBSchema, type IDBPDatabase } from 'idb';
 import {
   emptyMeta,
   isQuotaError,
@@ -65,6 +65,11 @@ function connectionLost(error: unknown): boolean {
   return name === 'InvalidStateError' || name === 'UnknownError';
 }
 
+/** A transaction aborted without a fault of its own (the connection closed under it). */
+function aborted(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'AbortError';
+}
+
 /**
  * IndexedDB DocStorage. `updates` is an auto-increment log indexed by document; `meta` holds one
  * record per document. Every multi-step operation is one IndexedDB transaction, so two tabs
@@ -84,18 +89,23 @@ export class IdbStorage implements DocStorage {
 
   static async open(name: string, options: IdbStorageOptions = {}): Promise<IdbStorage> {
     const made: { storage?: IdbStorage } = {};
-    const db = await openDatabase(name, () => made.storage?.lost());
+    const db = await openDatabase(name, () => made.storage?.lost(db));
     made.storage = new IdbStorage(name, db, options);
     return made.storage;
   }
 
-  private lost(): void {
-    if (!this.closed) void this.reconnect().catch(() => undefined);
+  /** The browser closed `db`: reopen, unless it is a connection already replaced. */
+  private lost(db: IDBPDatabase<ConcordDb>): void {
+    if (!this.closed && db === this.db) void this.reconnect().catch(() => undefined);
   }
 
   private reconnect(): Promise<IDBPDatabase<ConcordDb>> {
-    this.reopening ??= openDatabase(this.name, () => this.lost()).then(
+    const opening: { db?: IDBPDatabase<ConcordDb> } = {};
+    this.reopening ??= openDatabase(this.name, () => {
+      if (opening.db) this.lost(opening.db);
+    }).then(
       (db) => {
+        opening.db = db;
         this.db = db;
         this.reopening = undefined;
         this.options.onReconnect?.();
@@ -111,28 +121,36 @@ export class IdbStorage implements DocStorage {
 
   /**
    * Runs `op` on the connection — at once when it is open, so transactions keep the order of the
-   * calls — and once more on a reopened connection if the browser closed it.
+   * calls — and once more on a reopened connection if the browser closed it: between operations
+   * (the call fails at once) or under one (its transaction aborts, and wrote nothing).
    */
   private run<T>(op: (db: IDBPDatabase<ConcordDb>) => Promise<T>): Promise<T> {
-    let first: Promise<T>;
-    try {
-      first = this.reopening ? this.reopening.then(op) : op(this.db);
-    } catch (error) {
-      first = Promise.reject(error);
-    }
-    return first
+    const attempt = (): Promise<T> => {
+      try {
+        return this.reopening ? this.reopening.then(op) : op(this.db);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    const again = async (error: unknown): Promise<T> => {
+      if (this.closed || !connectionLost(error)) throw error;
+      return op(await this.reconnect());
+    };
+    return attempt()
       .catch(async (error: unknown) => {
-        if (this.closed || !connectionLost(error)) throw error;
-        return op(await this.reconnect());
+        if (this.closed || !aborted(error)) return again(error);
+        // Aborted: if by a closing connection, its close event may still be on its way.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        return attempt().catch(again);
       })
       .catch((error: unknown) => {
         throw isQuotaError(error) ? new StorageFullError(error) : error;
       });
   }
 
-  /** For tests: the browser closing the connection under us. */
-  simulateConnectionLoss(): void {
-    this.db.close();
+  /** For tests: the browser closing the connection under us (by default, between operations). */
+  simulateConnectionLoss(close: (db: IDBDatabase) => void = (db) => db.close()): void {
+    close(unwrap(this.db));
   }
 
   loadUpdates(doc: string): Promise<Uint8Array[]> {
@@ -148,20 +166,40 @@ export class IdbStorage implements DocStorage {
     change: (old: DocMeta) => DocMeta = (m) => m,
   ): Promise<DocMeta> {
     return this.run((db) => {
-      // Created now (not after an await): transactions run in the order they were created. The
-      // update and the in-flight mark are requested at once; the metadata needs a read first, and
-      // a page closing in between commits the first two: the mark says what to derive again.
-      const tx = db.transaction(['updates', 'meta', 'appending'], 'readwrite');
+      // Two transactions, both created now (not after an await), so they run in the order of the
+      // calls. The first holds the update and the in-flight mark, every request issued at once
+      // and committed explicitly: no round trip to the page stands between an edit and the disk.
+      // The second reads and rewrites the metadata; a page closing before it commits leaves the
+      // mark, and the next start derives the metadata again from the updates (DERIVE2).
+      const write = db.transaction(['updates', 'appending'], 'readwrite');
+      // Their outcome is the transaction's (write.done).
+      write
+        .objectStore('updates')
+        .add({ doc, update })
+        .catch(() => undefined);
+      write
+        .objectStore('appending')
+        .put({ doc })
+        .catch(() => undefined);
+      write.commit();
+      const tx = db.transaction(['meta', 'appending'], 'readwrite');
       const meta = tx.objectStore('meta');
-      const added = tx.objectStore('updates').add({ doc, update });
-      const marked = tx.objectStore('appending').put({ doc });
-      return committed(tx, async () => {
-        await Promise.all([added, marked]);
-        const old = (await meta.get(doc)) ?? emptyMeta(doc);
-        const next = { ...change(old), stored: (old.stored ?? 0) + 1 };
+      const old = meta.get(doc);
+      // The second runs after the first has finished (their scopes overlap): it counts the
+      // update only if the update was written.
+      let written = true;
+      const stored = write.done.catch((error: unknown) => {
+        written = false;
+        throw error;
+      });
+      const counted = committed(tx, async () => {
+        const before = (await old) ?? emptyMeta(doc);
+        if (!written) return before;
+        const next = { ...change(before), stored: (before.stored ?? 0) + 1 };
         await Promise.all([meta.put(next), tx.objectStore('appending').delete(doc)]);
         return next;
       });
+      return Promise.all([committed(write, () => stored), counted]).then(([, next]) => next);
     });
   }
 
@@ -297,7 +335,7 @@ export class IdbStorage implements DocStorage {
  * A failed request aborts the transaction, so nothing of it was written.
  */
 async function committed<T>(
-  tx: { readonly done: Promise<void> },
+  tx: { readonly done: Promise<void>; readonly error: DOMException | null },
   work: () => Promise<T>,
 ): Promise<T> {
   try {
@@ -306,7 +344,9 @@ async function committed<T>(
     return result;
   } catch (error) {
     await tx.done.catch(() => undefined);
-    throw isQuotaError(error) ? new StorageFullError(error) : error;
+    // A request aborted with its transaction: the transaction's error says why (a full disk).
+    const cause = aborted(error) && tx.error ? tx.error : error;
+    throw isQuotaError(cause) ? new StorageFullError(cause) : cause;
   }
 }
 

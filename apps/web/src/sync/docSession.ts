@@ -164,7 +164,12 @@ export class DocSession {
     if (updates.length > 0) {
       const summary = summarize(this.doc, this.docName);
       if (!meta || summaryStale(meta) || JSON.stringify(meta.summary) !== JSON.stringify(summary))
-        this.queueMeta((m) => ({ ...m, summary, summarized: m.stored ?? 0 }));
+        // Unless another tab appended since the load (that append wrote its own summary).
+        this.queueMeta((m) =>
+          (m.stored ?? 0) === (meta?.stored ?? 0)
+            ? { ...m, summary, summarized: m.stored ?? 0 }
+            : m,
+        );
     }
     this.refresh();
   }
@@ -295,56 +300,61 @@ export class DocSession {
 
   private onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === Origin.storage) return;
-    let edit: PendingEdit | undefined;
+    let edits: PendingEdit[] = [];
     if (origin === Origin.local || origin === Origin.migration) {
-      edit = [this.doc.clientID, Y.getState(this.doc.store, this.doc.clientID)];
-      this.pending = [...this.pending, edit];
+      edits = [[this.doc.clientID, Y.getState(this.doc.store, this.doc.clientID)]];
       this.tab?.publish(update);
     } else if (origin === Origin.tab) {
-      // Another tab's edit: unsaved here too until the server acknowledges it (that tab also
-      // stored it and listed it as pending; storing it again is harmless).
-      // The update's own range per client (a state vector "from the update" only counts clients
-      // whose structs start at clock 0).
-      const relayed = [...Y.parseUpdateMeta(update).to];
-      this.pending = stillPending([...this.pending, ...relayed], this.ack);
+      // Another tab's edit: unsaved here too until the server acknowledges it, in memory and in
+      // this tab's stored metadata (that tab may close before it is saved). The update's own
+      // range per client (a state vector "from the update" only counts clients whose structs
+      // start at clock 0).
+      edits = [...Y.parseUpdateMeta(update).to];
     }
-    this.persist(update, edit);
+    if (edits.length > 0) this.pending = stillPending([...this.pending, ...edits], this.ack);
+    this.persist(update, edits);
     this.refresh();
   };
 
   /**
-   * Stores an update with, in the same transaction, the catalog summary of the document as it is
-   * now and (for a local edit) its pending record: the list never lags the document (DERIVE1).
-   * The write is issued at once; only its bookkeeping waits for the writes before it.
+   * Stores an update with, in the same write, the catalog summary of the document as it is now
+   * and the pending records of the edits it holds: the list never lags the document (DERIVE1).
+   * Every write of this session is issued at once (IndexedDB runs them in the order they were
+   * issued), so nothing waits in the page for a closing tab to lose.
    */
-  private persist(update: Uint8Array, edit: PendingEdit | undefined): void {
+  private persist(update: Uint8Array, edits: readonly PendingEdit[]): void {
     const summary = summarize(this.doc, this.docName);
+    const ack = this.ack;
     const write = this.deps.storage.appendUpdate(this.name, update, (m) => ({
       ...m,
-      ...(edit ? { pending: [...m.pending, edit] } : {}),
+      ...(edits.length > 0
+        ? { pending: stillPending([...m.pending, ...edits], mergeVectors(fromPairs(m.ack), ack)) }
+        : {}),
       summary,
       summarized: (m.stored ?? 0) + 1,
       updatedAt: Date.now(),
     }));
-    this.writes = Promise.all([this.writes, write])
-      .then(([, meta]) => {
-        this.deps.onMeta?.(meta);
-        if (++this.appendsSinceCompact >= COMPACT_THRESHOLD) this.compact();
-      })
-      .catch((error: unknown) => this.onStorageError(error));
+    this.afterWrite(write, () => {
+      if (++this.appendsSinceCompact >= COMPACT_THRESHOLD) this.compact();
+    });
   }
 
   private compact(): void {
     this.appendsSinceCompact = 0;
-    this.writes = this.writes
-      .then(() => this.deps.storage.compact(this.name, Y.mergeUpdates))
-      .catch((error: unknown) => this.onStorageError(error));
+    this.afterWrite(this.deps.storage.compact(this.name, Y.mergeUpdates));
   }
 
   private queueMeta(change: (m: DocMeta) => DocMeta): void {
-    this.writes = this.writes
-      .then(() => this.deps.storage.updateMeta(this.name, change))
-      .then((meta) => this.deps.onMeta?.(meta))
+    this.afterWrite(this.deps.storage.updateMeta(this.name, change));
+  }
+
+  /** Reports a write's metadata once it and every write before it are done. */
+  private afterWrite(write: Promise<DocMeta | void>, then?: () => void): void {
+    this.writes = Promise.all([this.writes, write])
+      .then(([, meta]) => {
+        if (meta) this.deps.onMeta?.(meta);
+        then?.();
+      })
       .catch((error: unknown) => this.onStorageError(error));
   }
 

@@ -57,6 +57,8 @@ export interface WorkspaceOptions {
 }
 
 const FLUSH_CONCURRENCY = 3;
+/** Healed documents recorded (and rendered) together. */
+const HEAL_BATCH = 100;
 
 export class Workspace {
   readonly clock: HybridClock;
@@ -104,7 +106,21 @@ export class Workspace {
       this.catalog.setState({ catchUp: online ? 'connecting' : 'offline' });
       if (online) this.kick();
     });
+    if (typeof document !== 'undefined') {
+      document.addEventListener('visibilitychange', this.onPageHidden);
+      window.addEventListener('pagehide', this.onPageHidden);
+    }
   }
+
+  /**
+   * The page is hidden or going away. No IndexedDB write waits in the page (each is issued when
+   * it is made, an update's own transaction committed explicitly), so there is nothing to flush
+   * locally; unsaved edits are pushed to the server now, as a hidden tab may be frozen or
+   * discarded before the next periodic run.
+   */
+  private onPageHidden = (): void => {
+    if (document.visibilityState === 'hidden' && this.online.isOnline()) this.kick();
+  };
 
   async start(): Promise<void> {
     const metas = await this.storage.allMeta();
@@ -122,17 +138,25 @@ export class Workspace {
    * crash, a closed tab or an older version of the app.
    */
   private async heal(docs: readonly string[], interrupted: ReadonlySet<string>): Promise<void> {
+    // One list update per batch of healed documents, not one render per document.
+    let healed: DocMeta[] = [];
     for (const name of docs) {
       if (this.destroyed) return;
       const parsed = parseDocName(name);
       if (!parsed.ok) continue;
       try {
-        const meta = await deriveAgain(this.storage, name, parsed.name, interrupted.has(name));
-        this.setMeta(meta, true);
+        healed.push(await deriveAgain(this.storage, name, parsed.name, interrupted.has(name)));
       } catch (error) {
+        if (error instanceof StorageFullError)
+          this.catalog.setState({ storageError: error.message });
         console.warn('could not heal the metadata of', name, error);
       }
+      if (healed.length >= HEAL_BATCH) {
+        this.setMetas(healed, true);
+        healed = [];
+      }
     }
+    this.setMetas(healed, true);
   }
 
   private sessionDeps(presence: boolean): SessionDeps {
@@ -322,6 +346,8 @@ export class Workspace {
         this.flushPending();
       }
     } catch (error) {
+      // A full disk stops the download: said where every storage problem is said.
+      if (error instanceof StorageFullError) this.catalog.setState({ storageError: error.message });
       this.catalog.setState({
         catchUp: this.online.isOnline() ? 'connecting' : 'offline',
         lastError: error instanceof Error ? error.message : String(error),
@@ -360,6 +386,10 @@ export class Workspace {
     this.destroyed = true;
     clearTimeout(this.timer);
     this.unsubscribeOnline();
+    if (typeof document !== 'undefined') {
+      document.removeEventListener('visibilitychange', this.onPageHidden);
+      window.removeEventListener('pagehide', this.onPageHidden);
+    }
     this.channel?.close();
     const open = [...this.sessions.values()];
     this.sessions.clear();
