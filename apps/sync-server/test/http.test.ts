@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { materialize, productKind } from '@concord/shared';
 import type { RunningServer } from '../src/server.js';
 import { api, connect, startTestServer, synced, token, waitFor } from './helpers.js';
@@ -232,6 +233,56 @@ describe('HTTP API', () => {
     const metrics = await api(server, 'GET', '/metrics');
     expect(metrics.text).toMatch(/concord_append_seconds_bucket/);
     expect(metrics.text).toMatch(/concord_appended_entries_total \d+/);
+  });
+
+  it('HTTP8: the catch-up answer rebuilds the document, from nothing or from a state vector, for a short log and a long one', async () => {
+    const catchUp = async (doc: string, sv: string) => {
+      const res = await api(server, 'POST', '/api/sync', {
+        token: editor,
+        body: { docs: { [doc]: sv } },
+      });
+      return (res.json.docs as Record<string, { update: string }>)[doc]!.update;
+    };
+    const check = async (doc: string) => {
+      const expected = (await api(server, 'GET', `/api/docs/${doc}`, { token: editor })).json;
+      const replica = new Y.Doc();
+      Y.applyUpdate(replica, Buffer.from(await catchUp(doc, ''), 'base64'));
+      expect(materialize(replica, productKind, doc.slice('product:'.length))).toEqual(expected);
+      // From the replica's state vector, after one more change: only what it lacks.
+      expect(
+        (
+          await api(server, 'PATCH', `/api/docs/${doc}`, {
+            token: editor,
+            body: { sku: `CU-${doc.length}` },
+          })
+        ).status,
+      ).toBe(200);
+      const sv = Buffer.from(Y.encodeStateVector(replica)).toString('base64');
+      const diff = Buffer.from(await catchUp(doc, sv), 'base64');
+      Y.applyUpdate(replica, diff);
+      const now = (await api(server, 'GET', `/api/docs/${doc}`, { token: editor })).json;
+      expect(materialize(replica, productKind, doc.slice('product:'.length))).toEqual(now);
+      expect(diff.byteLength).toBeLessThan(Y.encodeStateAsUpdate(replica).byteLength);
+    };
+    expect(
+      (
+        await api(server, 'PATCH', '/api/docs/product:cu-short', {
+          token: editor,
+          body: { name: 'Short' },
+        })
+      ).status,
+    ).toBe(200);
+    await check('product:cu-short');
+    for (let i = 0; i < 12; i++)
+      expect(
+        (
+          await api(server, 'PATCH', '/api/docs/product:cu-long', {
+            token: editor,
+            body: { name: `Long ${i}`, description: `text ${i} `.repeat(i + 1) },
+          })
+        ).status,
+      ).toBe(200);
+    await check('product:cu-long');
   });
 
   it('HTTP9: demo sign-in (DEMO_AUTH on) issues a token for a chosen name and role, under an id no account can have', async () => {

@@ -174,7 +174,7 @@ test('catalog: first sync, reload, search and memory at each size', async ({ bro
       await page.goto('/');
       await page.getByLabel('Email').fill(ADMIN.email);
       await page.getByLabel('Password').fill(ADMIN.password);
-      // BENCH_WEB_PROFILE=dir: a CPU profile of the page during the first sync, for DevTools.
+      // BENCH_WEB_PROFILE=dir: CPU profiles of the page during the first sync and the reload.
       const profiler = process.env.BENCH_WEB_PROFILE
         ? await page.context().newCDPSession(page)
         : undefined;
@@ -197,6 +197,7 @@ test('catalog: first sync, reload, search and memory at each size', async ({ bro
       console.log(`${size} products: first sync ${firstSyncMs} ms`);
       const heapAfterSync = await heapMb(page);
 
+      if (profiler) await profiler.send('Profiler.start');
       const t1 = Date.now();
       await page.reload();
       await expect
@@ -204,6 +205,11 @@ test('catalog: first sync, reload, search and memory at each size', async ({ bro
         .toBeGreaterThanOrEqual(size);
       await expect(page.locator('a[href^="#/product/"]').first()).toBeVisible();
       const reloadMs = Date.now() - t1;
+      if (profiler) {
+        const { profile } = await profiler.send('Profiler.stop');
+        const file = join(process.env.BENCH_WEB_PROFILE!, `reload-${size}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(profile));
+      }
       const heapAfterReload = await heapMb(page);
 
       // Each query's count differs from the one before, so every keystroke changes the table.

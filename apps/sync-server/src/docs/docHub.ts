@@ -22,7 +22,10 @@ import { Follower } from './follower.js';
 import { GroupCommitter } from './groupCommitter.js';
 import { LiveDoc } from './liveDoc.js';
 import { blameOf } from './blame.js';
-import { applyLog } from './manyUpdates.js';
+import { applyLog, mergeUpdates } from './manyUpdates.js';
+
+/** Logs up to this many parts are served merged as stored (`updateAt`). */
+const MERGE_AS_STORED = 8;
 
 export interface DocHubOptions {
   readonly idleUnloadMs: number;
@@ -296,9 +299,28 @@ export class DocHub {
   /** The document as it was at `seq` (snapshot at or before it, plus the entries up to it). */
   async docAt(name: string, seq: number): Promise<Y.Doc> {
     const { snapshot, tail } = await this.store.load(name, seq);
-    const doc = new Y.Doc();
+    const doc = new Y.Doc({ guid: name });
     applyLog(doc, [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)]);
     return doc;
+  }
+
+  /**
+   * The document as of `seq` as one update, with only what `stateVector` lacks. A short log is
+   * merged as it stands (no Y.Doc built, the usual case of a catch-up); a longer one is loaded
+   * into a document, whose encoding drops the content its deletions removed.
+   */
+  async updateAt(name: string, seq: number, stateVector?: Uint8Array): Promise<Uint8Array> {
+    const { snapshot, tail } = await this.store.load(name, seq);
+    const parts = [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)];
+    if (parts.length <= MERGE_AS_STORED) {
+      const merged = mergeUpdates(parts);
+      return stateVector ? Y.diffUpdate(merged, stateVector) : merged;
+    }
+    const doc = new Y.Doc({ guid: name });
+    applyLog(doc, parts);
+    const update = Y.encodeStateAsUpdate(doc, stateVector);
+    doc.destroy();
+    return update;
   }
 
   /** Drop awareness states that were not renewed and tell the remaining connections. */

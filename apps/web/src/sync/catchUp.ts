@@ -44,12 +44,17 @@ function slicer(): () => Promise<void> {
   };
 }
 
-/** What this browser holds of a batch, and the request for what it lacks. */
+/**
+ * What this browser holds of a batch, and the request for what it lacks. Only documents it has
+ * metadata for are read: one it never stored is asked for whole (a first sync reads nothing).
+ */
 async function requestFor(
   storage: DocStorage,
   docs: readonly string[],
+  known: (doc: string) => boolean,
 ): Promise<{ stored: Map<string, StoredDoc>; request: Record<string, string> }> {
-  const stored = await storage.readMany(docs);
+  const held = docs.filter(known);
+  const stored = held.length > 0 ? await storage.readMany(held) : new Map<string, StoredDoc>();
   const request: Record<string, string> = {};
   for (const doc of docs) {
     const updates = stored.get(doc)?.updates ?? [];
@@ -79,16 +84,19 @@ export async function catchUp(
   kind: DocumentKindName,
   onMetas?: (metas: DocMeta[]) => void,
   onProgress?: (progress: CatchUpProgress) => void,
+  /** This tab's copy of the stored metadata (the catalog's), instead of reading all of it. */
+  knownMetas?: () => ReadonlyMap<string, DocMeta> | undefined,
 ): Promise<CatchUpResult> {
   const listed = await api.listDocs(kind);
-  const metas = new Map((await storage.allMeta(`${kind}:`)).map((m) => [m.doc, m]));
+  const metas: ReadonlyMap<string, DocMeta> =
+    knownMetas?.() ?? new Map((await storage.allMeta(`${kind}:`)).map((m) => [m.doc, m]));
   const stale = listed.filter((entry) => metas.get(entry.doc)?.version !== entry.version);
   const changedAt = new Map(stale.map((e) => [e.doc, e.updatedAt]));
   const batches: string[][] = [];
   for (let i = 0; i < stale.length; i += CATCH_UP_BATCH)
     batches.push(stale.slice(i, i + CATCH_UP_BATCH).map((e) => e.doc));
   const fetchBatch = async (docs: readonly string[]) => {
-    const { stored, request } = await requestFor(storage, docs);
+    const { stored, request } = await requestFor(storage, docs, (doc) => metas.has(doc));
     return { stored, answer: await api.sync(request) };
   };
   const changed: string[] = [];

@@ -340,6 +340,9 @@ export class Workspace {
               this.catalog.setState({
                 progress: p.done < p.total ? { kind, ...p } : undefined,
               }),
+            // Once loaded, the catalog holds every stored record (this tab's and, over the
+            // channel, the other tabs' writes): no need to read them all again every run.
+            () => (this.catalog.getState().loaded ? this.catalog.getState().docs : undefined),
           );
         }
         this.catalog.setState({ catchUp: 'connected', lastError: undefined });

@@ -50,13 +50,9 @@ export function syncRoutes(app: FastifyInstance, ctx: HttpContext): void {
             const stateVector =
               sv.length > 0 ? new Uint8Array(Buffer.from(sv, 'base64')) : undefined;
             if (stateVector) Y.decodeStateVector(stateVector);
-            const doc = await hub.docAt(raw, head.seq);
+            const update = await hub.updateAt(raw, head.seq, stateVector);
             await pause();
-            out[raw] = {
-              update: Buffer.from(Y.encodeStateAsUpdate(doc, stateVector)).toString('base64'),
-              version: head.seq,
-            };
-            doc.destroy();
+            out[raw] = { update: Buffer.from(update).toString('base64'), version: head.seq };
           } catch {
             errors[raw] = 'invalid state vector';
           }
