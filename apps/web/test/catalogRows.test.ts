@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { DocMeta } from '../src/storage/docStorage';
-import { filterRows, rowsOf, sortRows } from '../src/ui/catalog/catalogRows';
+import fc from 'fast-check';
+import {
+  filterRows,
+  resortRows,
+  rowsOf,
+  sortRows,
+  type Sort,
+  type SortedRows,
+  type SortKey,
+} from '../src/ui/catalog/catalogRows';
 
 function meta(
   id: string,
@@ -62,5 +71,60 @@ describe('catalog rows', () => {
     expect(ids('sku')).toEqual(['c', 'b', 'a']); // C-9 < C-10 < T-1
     expect(ids('updatedAt', 'desc')).toEqual(['a', 'c', 'b']);
     expect(ids('status')).toEqual(['a', 'c', 'b']); // active, archived, draft
+  });
+});
+
+describe('resortRows (a new list sorted from the last one)', () => {
+  const names = ['Oak', 'oak', 'Brass lamp', 'Lamp', 'lamp 2', 'lamp 10', 'Zinc', ''];
+  const arbMeta = fc
+    .record({
+      id: fc.integer({ min: 0, max: 40 }),
+      name: fc.constantFrom(...names),
+      priceCents: fc.integer({ min: 0, max: 5 }),
+      stock: fc.integer({ min: -2, max: 2 }),
+      tags: fc.subarray(['wood', 'metal', 'glass']),
+      at: fc.integer({ min: 0, max: 3 }),
+    })
+    .map((m) => meta(`p${m.id}`, m, m.at));
+  const arbSort = fc.record({
+    key: fc.constantFrom<SortKey>(
+      'name',
+      'sku',
+      'priceCents',
+      'stock',
+      'status',
+      'tags',
+      'updatedAt',
+    ),
+    dir: fc.constantFrom<'asc' | 'desc'>('asc', 'desc'),
+  });
+
+  it('equals a full sort after any sequence of added, changed and removed products and sort changes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            put: fc.array(arbMeta, { maxLength: 12 }),
+            remove: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 4 }),
+            sort: fc.option(arbSort, { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 8 },
+        ),
+        (steps) => {
+          const docs = new Map<string, DocMeta>();
+          let sort: Sort = { key: 'name', dir: 'asc' };
+          let last: SortedRows | undefined;
+          for (const step of steps) {
+            for (const m of step.put) docs.set(m.doc, m);
+            for (const id of step.remove) docs.delete(`product:p${id}`);
+            sort = step.sort ?? sort;
+            const rows = rowsOf(docs);
+            last = resortRows(last, rows, sort);
+            expect(last.rows.map((r) => r.doc)).toEqual(sortRows(rows, sort).map((r) => r.doc));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -2,7 +2,7 @@
  * The catalog screen: search and status filter, the sortable, virtualized product table, the
  * first-sync progress, and bulk edits of the selected products.
  */
-import { useDeferredValue, useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import type { Workspace } from '../../sync/workspace';
 import { navigate, useVanilla } from '../hooks';
 import { BulkBar } from './BulkBar';
@@ -10,9 +10,10 @@ import { CatalogTable } from './CatalogTable';
 import './catalog.css';
 import {
   filterRows,
+  resortRows,
   rowsOf,
-  sortRows,
   type Sort,
+  type SortedRows,
   type SortKey,
   type StatusFilter,
 } from './catalogRows';
@@ -33,7 +34,12 @@ export function CatalogPage({ workspace }: { workspace: Workspace }) {
   // deferred render that a keystroke interrupts, so typing never waits for it.
   const deferredDocs = useDeferredValue(docs);
   const rows = useMemo(() => rowsOf(deferredDocs), [deferredDocs]);
-  const sorted = useMemo(() => sortRows(rows, sort), [rows, sort]);
+  // Each new list re-sorts only the rows that changed (resortRows), from the last sorted one.
+  const lastSorted = useRef<SortedRows>(undefined);
+  const sorted = useMemo(() => {
+    lastSorted.current = resortRows(lastSorted.current, rows, sort);
+    return lastSorted.current.rows;
+  }, [rows, sort]);
   const visible = useMemo(
     () => filterRows(sorted, deferredQuery, status),
     [sorted, deferredQuery, status],
