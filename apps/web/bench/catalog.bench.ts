@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { kill9, startServer } from '../e2e/serverProcess';
-import { appendResult, type WebBenchResult } from './results';
+import { appendResult, missedTargets, type WebBenchResult } from './results';
 
 const PORT = Number(process.env.BENCH_WEB_PORT ?? 4196);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -243,6 +243,10 @@ test('catalog: first sync, reload, search and memory at each size', async ({ bro
         typingDuringSyncMaxMs: Math.round(Math.max(...typed) * 10) / 10,
       };
       console.log(JSON.stringify(result));
+      const missed = missedTargets(result);
+      console.log(
+        `${size} products: targets ${missed.length === 0 ? 'met' : `MISSED (${missed.join(', ')})`}`,
+      );
       appendResult(result);
     }
   } finally {
