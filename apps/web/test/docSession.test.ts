@@ -11,6 +11,7 @@ import {
   writeSavedAck,
 } from '@concord/shared';
 import { MemoryStorage } from '../src/storage/memoryStorage';
+import { StorageFullError } from '../src/storage/docStorage';
 import { DocSession, type SessionDeps } from '../src/sync/docSession';
 import { createOnlineManager } from '../src/sync/onlineManager';
 import type { SessionUser } from '@concord/shared';
@@ -218,6 +219,30 @@ describe('DocSession', () => {
     expect(other.provider!.params.schema).toBe(String(productKind.schemaVersion));
   });
 
+  it('a write refused for a full disk is stored with the next one: reopened offline, both edits are there and unsaved', async () => {
+    const storage = new MemoryStorage();
+    let full = false;
+    const append = storage.appendUpdate.bind(storage);
+    storage.appendUpdate = (doc, update, change) =>
+      full ? Promise.reject(new StorageFullError()) : append(doc, update, change);
+    const s = await open('product:full', deps(storage));
+    s.edit({ name: 'Stored' });
+    full = true;
+    s.edit({ sku: 'LOST-1' });
+    await expect.poll(() => s.store.getState().storageError).toMatch(/out of storage/);
+    full = false;
+    s.edit({ priceCents: 1234 });
+    await expect.poll(() => s.store.getState().storageError).toBeUndefined();
+
+    const reopened = await open('product:full', deps(storage));
+    expect(materialize(reopened.doc, productKind, 'full')).toMatchObject({
+      name: 'Stored',
+      sku: 'LOST-1',
+      priceCents: 1234,
+    });
+    expect(reopened.store.getState().unsaved).toBe(3);
+  });
+
   // Edits relayed between tabs (DERIVE1): stored and counted by every tab until acknowledged.
   it('an edit made in tab A is stored and counted as unsaved by tab B too', async () => {
     const storage = new MemoryStorage();
@@ -230,6 +255,14 @@ describe('DocSession', () => {
     await expect.poll(() => String(b.doc.getMap('r:name').size), { timeout: 2_000 }).not.toBe('0');
     await expect.poll(() => b.store.getState().unsaved, { timeout: 2_000 }).toBe(2);
     expect(b.store.getState().status).toMatch(/unsaved change/);
+    // Both tabs recorded the edits in the one database: each is listed once.
+    await expect
+      .poll(async () => (await storage.getMeta('product:relay'))?.pending.length, {
+        timeout: 2_000,
+      })
+      .toBe(2);
+    const reopened = await open('product:relay', deps(storage));
+    expect(reopened.store.getState().unsaved).toBe(2);
   });
 
   it("tab B records tab A's unsaved edits in its own stored metadata (tab A may close first)", async () => {

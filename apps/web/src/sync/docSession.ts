@@ -112,6 +112,11 @@ export class DocSession {
   private pending: PendingEdit[] = [];
   private writes: Promise<unknown> = Promise.resolve();
   private appendsSinceCompact = 0;
+  /**
+   * An update failed to be stored (a full disk): the stored log lacks it, and later updates would
+   * depend on it. The next write stores the whole document instead, with every pending edit.
+   */
+  private storageGap = false;
   private tab: TabChannel | undefined;
   private unsubscribeOnline: (() => void) | undefined;
   private resyncTimer: ReturnType<typeof setTimeout> | undefined;
@@ -311,7 +316,7 @@ export class DocSession {
       // start at clock 0).
       edits = [...Y.parseUpdateMeta(update).to];
     }
-    if (edits.length > 0) this.pending = stillPending([...this.pending, ...edits], this.ack);
+    if (edits.length > 0) this.pending = stillPending(withEdits(this.pending, edits), this.ack);
     this.persist(update, edits);
     this.refresh();
   };
@@ -325,15 +330,32 @@ export class DocSession {
   private persist(update: Uint8Array, edits: readonly PendingEdit[]): void {
     const summary = summarize(this.doc, this.docName);
     const ack = this.ack;
+    const healing = this.storageGap;
+    if (healing) {
+      // Fill the gap a failed write left: the whole document, and every edit still unsaved.
+      update = Y.encodeStateAsUpdate(this.doc);
+      edits = this.pending;
+      this.storageGap = false;
+    }
     const write = this.deps.storage.appendUpdate(this.name, update, (m) => ({
       ...m,
       ...(edits.length > 0
-        ? { pending: stillPending([...m.pending, ...edits], mergeVectors(fromPairs(m.ack), ack)) }
+        ? {
+            pending: stillPending(withEdits(m.pending, edits), mergeVectors(fromPairs(m.ack), ack)),
+          }
         : {}),
       summary,
       summarized: (m.stored ?? 0) + 1,
       updatedAt: Date.now(),
     }));
+    write.then(
+      () => {
+        if (healing) this.store.setState({ storageError: undefined });
+      },
+      () => {
+        this.storageGap = true;
+      },
+    );
     this.afterWrite(write, () => {
       if (++this.appendsSinceCompact >= COMPACT_THRESHOLD) this.compact();
     });
@@ -467,4 +489,10 @@ export class DocSession {
 
 function jitter(ms: number): number {
   return Math.round(ms * (0.6 + Math.random() * 0.8));
+}
+
+/** `pending` and `edits` without repeats (the same edit may be recorded by two tabs). */
+function withEdits(pending: readonly PendingEdit[], edits: readonly PendingEdit[]): PendingEdit[] {
+  const seen = new Set(pending.map(([client, clock]) => `${client}:${clock}`));
+  return [...pending, ...edits.filter(([client, clock]) => !seen.has(`${client}:${clock}`))];
 }
