@@ -87,6 +87,45 @@ test('the table sorts by a column and is driven from the keyboard', async ({ bro
   await expect(page.getByLabel('Name')).toHaveValue('Kbd cherry');
 });
 
+test('on a phone: two-line rows, and every sort from the toolbar', async ({
+  browser,
+}, testInfo) => {
+  const pia = await signIn(browser, 'Phone Pia');
+  await seedProducts(
+    pia.context,
+    ['Pho apple', 'Pho banana', 'Pho cherry'].map((name, i) => ({
+      name,
+      sku: ['PH-2', 'PH-3', 'PH-1'][i],
+    })),
+    (i) => `pho-${i}`,
+  );
+  const page = pia.page;
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByLabel('Search products').fill('pho');
+  await expect(rows(page)).toHaveCount(3);
+  // Name on one line, price, stock and status on the next; the SKU column is not shown.
+  const first = rows(page).first();
+  const name = await first.locator('.col-name').boundingBox();
+  const status = await first.locator('.col-status').boundingBox();
+  expect(status!.y).toBeGreaterThanOrEqual(name!.y + name!.height - 1);
+  await expect(grid(page).getByRole('columnheader', { name: 'SKU' })).toBeHidden();
+  await page.getByLabel('Sort by').selectOption({ label: 'SKU ↑' });
+  await expect(first).toContainText('Pho cherry');
+  await page.getByLabel('Sort by').selectOption({ label: 'SKU ↓' });
+  await expect(first).toContainText('Pho banana');
+  await testInfo.attach('catalog on a phone', {
+    body: await page.screenshot({ fullPage: true }),
+    contentType: 'image/png',
+  });
+  // On a wide screen the headers sort, and the toolbar select is not shown.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await expect(page.getByLabel('Sort by')).toBeHidden();
+  await expect(grid(page).getByRole('columnheader', { name: 'SKU' })).toHaveAttribute(
+    'aria-sort',
+    'descending',
+  );
+});
+
 test('a first sync cut off by going offline resumes where it stopped once back online', async ({
   browser,
 }) => {

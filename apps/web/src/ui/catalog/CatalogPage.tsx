@@ -6,7 +6,7 @@ import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import type { Workspace } from '../../sync/workspace';
 import { navigate, useVanilla } from '../hooks';
 import { BulkBar } from './BulkBar';
-import { CatalogTable } from './CatalogTable';
+import { CatalogTable, COLUMNS } from './CatalogTable';
 import './catalog.css';
 import {
   filterRows,
@@ -80,6 +80,25 @@ export function CatalogPage({ workspace }: { workspace: Workspace }) {
           <option value="draft">Draft</option>
           <option value="active">Active</option>
           <option value="archived">Archived</option>
+        </select>
+        {/* Phones show name, price, stock and status: every sort is offered here instead. */}
+        <select
+          aria-label="Sort by"
+          className="phone-sort"
+          value={`${sort.key}:${sort.dir}`}
+          onChange={(e) => {
+            const [key, dir] = e.target.value.split(':') as [SortKey, Sort['dir']];
+            setSort({ key, dir });
+          }}
+        >
+          {COLUMNS.flatMap(({ key, label }) => [
+            <option key={`${key}:asc`} value={`${key}:asc`}>
+              {label} ↑
+            </option>,
+            <option key={`${key}:desc`} value={`${key}:desc`}>
+              {label} ↓
+            </option>,
+          ])}
         </select>
         {canEdit && (
           <button type="button" className="primary" onClick={() => void create()}>

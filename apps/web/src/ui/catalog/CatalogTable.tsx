@@ -27,7 +27,7 @@ const updatedFormat = new Intl.DateTimeFormat(undefined, {
   timeStyle: 'short',
 });
 
-const COLUMNS: readonly { key: SortKey; label: string; className: string }[] = [
+export const COLUMNS: readonly { key: SortKey; label: string; className: string }[] = [
   { key: 'name', label: 'Name', className: 'col-name' },
   { key: 'sku', label: 'SKU', className: 'col-sku' },
   { key: 'priceCents', label: 'Price', className: 'col-price num' },
