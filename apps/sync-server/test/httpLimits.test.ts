@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import * as Y from 'yjs';
 import type { RunningServer } from '../src/server.js';
 import { api, startTestServer, tempDir, token } from './helpers.js';
 
@@ -117,16 +118,30 @@ describe('bounded requests', () => {
 
   it('LIM4: one catch-up of a thousand documents does not hold the server: health checks are answered while it runs', async () => {
     const editor = token('eve', 'editor');
+    // A thousand documents whose logs are long enough that each answer builds the document:
+    // the most work one request can ask for. Seeded in the store, as an old log would be.
     const docs: Record<string, string> = {};
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < 1_000; i++) {
       const name = `product:bulk-${i}`;
-      await api(server, 'PATCH', `/api/docs/${name}`, {
-        token: editor,
-        body: { name: `Bulk ${i}`, description: 'd'.repeat(4_000) },
-      });
       docs[name] = '';
+      const source = new Y.Doc();
+      const entries = [];
+      for (let part = 0; part < 48; part++) {
+        const before = Y.encodeStateVector(source);
+        source.getText('description').insert(0, `${part} `.repeat(10));
+        const update = Y.encodeStateAsUpdate(source, before);
+        entries.push({ update, user: 'eve', ts: Date.now(), kind: 'edit' as const, changes: [] });
+      }
+      await server.hub.store.append([{ doc: name, entries }]);
     }
-    for (let i = 400; i < 1_000; i++) docs[`product:bulk-${i}`] = '';
+    // The longest time the event loop was held while the request ran, seen by a timer.
+    let longestStall = 0;
+    let lastTick = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestStall = Math.max(longestStall, now - lastTick);
+      lastTick = now;
+    }, 2);
     let done = false;
     const sync = api(server, 'POST', '/api/sync', { token: editor, body: { docs } }).finally(
       () => (done = true),
@@ -137,11 +152,37 @@ describe('bounded requests', () => {
       if (res.status === 200 && !done) answeredWhileRunning += 1;
     }
     const result = await sync;
+    clearInterval(ticker);
     expect(result.status).toBe(200);
-    expect(Object.keys(result.json.docs as object)).toHaveLength(400);
-    // A server that held the event loop for the whole request would answer at most the one
-    // health check that slipped in before it.
+    expect(Object.keys(result.json.docs as object)).toHaveLength(1_000);
+    // Building a thousand documents takes far longer than 150 ms (0.4 s of work here): a server
+    // that held the event loop for it would stall the timer that long, and answer at most the
+    // one health check that slipped in before it. One that yields stalls it ~55 ms at most here.
+    expect(longestStall).toBeLessThan(150);
     expect(answeredWhileRunning).toBeGreaterThan(1);
+    // A state vector that is not one (garbage, truncated, a claim of absurd clocks) is that
+    // document's error; the others in the request are answered.
+    const hostile = await api(server, 'POST', '/api/sync', {
+      token: editor,
+      body: {
+        docs: {
+          'product:bulk-0': Buffer.from([0xff, 0xff, 0xff]).toString('base64'),
+          'product:bulk-1': Buffer.from([5, 1]).toString('base64'),
+          'product:bulk-2': Buffer.from([1, 7, 0xff, 0xff, 0xff, 0xff, 0x0f]).toString('base64'),
+          'product:bulk-3': '',
+        },
+      },
+    });
+    expect(hostile.status).toBe(200);
+    expect(hostile.json.errors).toEqual({
+      'product:bulk-0': 'invalid state vector',
+      'product:bulk-1': 'invalid state vector',
+    });
+    // A vector claiming more than the server holds: nothing it lacks, a valid (empty) update.
+    expect(Object.keys(hostile.json.docs as object).sort()).toEqual([
+      'product:bulk-2',
+      'product:bulk-3',
+    ]);
     const tooMany: Record<string, string> = {};
     for (let i = 0; i < 1_001; i++) tooMany[`product:x${i}`] = '';
     expect(

@@ -149,6 +149,22 @@ describe.each(implementations)('DocStorage contract: %s', (_name, create) => {
   });
 });
 
+/**
+ * What Chromium does when it closes a connection (clearing site data, a crashed backing store):
+ * abort its unfinished transactions, then close it with the forced flag (a `close` event).
+ * fake-indexeddb's forceCloseDatabase waits for the transactions instead, so they are aborted
+ * here first, through its internal list of a database's transactions.
+ */
+function browserCloses(db: IDBDatabase): void {
+  const raw = (db as unknown as { _rawDatabase: { transactions: IDBTransaction[] } })._rawDatabase;
+  for (const tx of raw.transactions) {
+    const state = (tx as unknown as { _state: string })._state;
+    // One already committing is written (its commit was requested before the close).
+    if (tx.db === db && state !== 'finished' && state !== 'committing') tx.abort();
+  }
+  forceCloseDatabase(db as unknown as typeof IDBDatabase);
+}
+
 describe('IndexedDB storage when the browser closes the connection', () => {
   it('reopens, retries the failed operation once, loses nothing already written and says so', async () => {
     let reconnects = 0;
@@ -167,25 +183,7 @@ describe('IndexedDB storage when the browser closes the connection', () => {
     s.close();
     await expect(s.getMeta('product:k')).rejects.toThrow();
   });
-});
 
-/**
- * What Chromium does when it closes a connection (clearing site data, a crashed backing store):
- * abort its unfinished transactions, then close it with the forced flag (a `close` event).
- * fake-indexeddb's forceCloseDatabase waits for the transactions instead, so they are aborted
- * here first, through its internal list of a database's transactions.
- */
-function browserCloses(db: IDBDatabase): void {
-  const raw = (db as unknown as { _rawDatabase: { transactions: IDBTransaction[] } })._rawDatabase;
-  for (const tx of raw.transactions) {
-    const state = (tx as unknown as { _state: string })._state;
-    // One already committing is written (its commit was requested before the close).
-    if (tx.db === db && state !== 'finished' && state !== 'committing') tx.abort();
-  }
-  forceCloseDatabase(db as unknown as typeof IDBDatabase);
-}
-
-describe('IndexedDB storage when the browser closes the connection mid-write', () => {
   it('retries writes whose transactions the closing connection aborted, on a reopened connection', async () => {
     let reconnects = 0;
     const s = await IdbStorage.open(`contract-forced-${++dbCounter}`, {

@@ -298,10 +298,15 @@ export class DocHub {
 
   /** The document as it was at `seq` (snapshot at or before it, plus the entries up to it). */
   async docAt(name: string, seq: number): Promise<Y.Doc> {
-    const { snapshot, tail } = await this.store.load(name, seq);
     const doc = new Y.Doc({ guid: name });
-    applyLog(doc, [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)]);
+    applyLog(doc, await this.logAt(name, seq));
     return doc;
+  }
+
+  /** The updates that make the document at `seq`: its snapshot at or before it, then the entries. */
+  private async logAt(name: string, seq: number): Promise<Uint8Array[]> {
+    const { snapshot, tail } = await this.store.load(name, seq);
+    return [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)];
   }
 
   /**
@@ -310,8 +315,7 @@ export class DocHub {
    * into a document, whose encoding drops the content its deletions removed.
    */
   async updateAt(name: string, seq: number, stateVector?: Uint8Array): Promise<Uint8Array> {
-    const { snapshot, tail } = await this.store.load(name, seq);
-    const parts = [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)];
+    const parts = await this.logAt(name, seq);
     if (parts.length <= MERGE_AS_STORED) {
       const merged = mergeUpdates(parts);
       return stateVector ? Y.diffUpdate(merged, stateVector) : merged;

@@ -147,8 +147,7 @@ export class Workspace {
       try {
         healed.push(await deriveAgain(this.storage, name, parsed.name, interrupted.has(name)));
       } catch (error) {
-        if (error instanceof StorageFullError)
-          this.catalog.setState({ storageError: error.message });
+        this.noteStorageError(error);
         console.warn('could not heal the metadata of', name, error);
       }
       if (healed.length >= HEAL_BATCH) {
@@ -157,6 +156,11 @@ export class Workspace {
       }
     }
     this.setMetas(healed, true);
+  }
+
+  /** A full disk is said where every storage problem is said (the top bar, the Storage panel). */
+  private noteStorageError(error: unknown): void {
+    if (error instanceof StorageFullError) this.catalog.setState({ storageError: error.message });
   }
 
   private sessionDeps(presence: boolean): SessionDeps {
@@ -218,7 +222,7 @@ export class Workspace {
         onProgress,
       );
     } catch (error) {
-      if (error instanceof StorageFullError) this.catalog.setState({ storageError: error.message });
+      this.noteStorageError(error);
       throw error;
     } finally {
       this.kick();
@@ -280,7 +284,7 @@ export class Workspace {
       }));
       this.setMeta(meta, true);
     } catch (error) {
-      if (error instanceof StorageFullError) this.catalog.setState({ storageError: error.message });
+      this.noteStorageError(error);
       throw error;
     }
     this.kick();
@@ -349,8 +353,8 @@ export class Workspace {
         this.flushPending();
       }
     } catch (error) {
-      // A full disk stops the download: said where every storage problem is said.
-      if (error instanceof StorageFullError) this.catalog.setState({ storageError: error.message });
+      // A full disk stops the download.
+      this.noteStorageError(error);
       this.catalog.setState({
         catchUp: this.online.isOnline() ? 'connecting' : 'offline',
         lastError: error instanceof Error ? error.message : String(error),
