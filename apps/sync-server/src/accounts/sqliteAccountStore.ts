@@ -4,6 +4,7 @@
  * transaction).
  */
 import Database from 'better-sqlite3';
+import { preparedStatements, type Prepare } from '../store/statements.js';
 import type { Role } from '@concord/shared';
 import {
   EmailTaken,
@@ -106,43 +107,43 @@ const toEvent = (r: EventRow): AuthEvent => ({
 
 export class SqliteAccountStore implements AccountStore {
   private readonly db: Database.Database;
+  private readonly sql: Prepare;
 
   constructor(path: string) {
     this.db = new Database(path);
+    this.sql = preparedStatements(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
   }
 
   async countAccounts(): Promise<number> {
-    return (this.db.prepare('SELECT count(*) AS n FROM accounts').get() as { n: number }).n;
+    return (this.sql('SELECT count(*) AS n FROM accounts').get() as { n: number }).n;
   }
 
   async countActiveAdmins(): Promise<number> {
     return (
-      this.db
-        .prepare(`SELECT count(*) AS n FROM accounts WHERE role = 'admin' AND disabled = 0`)
-        .get() as { n: number }
+      this.sql(
+        `SELECT count(*) AS n FROM accounts WHERE role = 'admin' AND disabled = 0`,
+      ).get() as { n: number }
     ).n;
   }
 
   private insert(a: NewAccount, now: number): Account {
     try {
-      this.db
-        .prepare(
-          `INSERT INTO accounts (id, email, email_key, name, role, password_hash, disabled, created_at, updated_at)
+      this.sql(
+        `INSERT INTO accounts (id, email, email_key, name, role, password_hash, disabled, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-        )
-        .run(
-          a.id,
-          a.email.trim(),
-          emailKey(a.email),
-          a.name,
-          a.role,
-          a.passwordHash ?? null,
-          now,
-          now,
-        );
+      ).run(
+        a.id,
+        a.email.trim(),
+        emailKey(a.email),
+        a.name,
+        a.role,
+        a.passwordHash ?? null,
+        now,
+        now,
+      );
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
         throw new EmailTaken(a.email);
@@ -158,7 +159,7 @@ export class SqliteAccountStore implements AccountStore {
   async createFirst(account: NewAccount, now: number): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const n = (this.db.prepare('SELECT count(*) AS n FROM accounts').get() as { n: number }).n;
+        const n = (this.sql('SELECT count(*) AS n FROM accounts').get() as { n: number }).n;
         if (n > 0) return false;
         this.insert(account, now);
         return true;
@@ -167,15 +168,13 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async byId(id: string): Promise<Account | undefined> {
-    const row = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as
-      AccountRow | undefined;
+    const row = this.sql('SELECT * FROM accounts WHERE id = ?').get(id) as AccountRow | undefined;
     return row && toAccount(row);
   }
 
   async byEmail(email: string): Promise<Account | undefined> {
-    const row = this.db
-      .prepare('SELECT * FROM accounts WHERE email_key = ?')
-      .get(emailKey(email)) as AccountRow | undefined;
+    const row = this.sql('SELECT * FROM accounts WHERE email_key = ?').get(emailKey(email)) as
+      AccountRow | undefined;
     return row && toAccount(row);
   }
 
@@ -192,7 +191,7 @@ export class SqliteAccountStore implements AccountStore {
     }
     const sql = `SELECT * FROM accounts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY email_key LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, query.limit) as AccountRow[]).map(toAccount);
+    return (this.sql(sql).all(...args, query.limit) as AccountRow[]).map(toAccount);
   }
 
   async update(id: string, patch: AccountPatch, now: number): Promise<Account | undefined> {
@@ -206,7 +205,7 @@ export class SqliteAccountStore implements AccountStore {
     if (patch.role !== undefined) set('role', patch.role);
     if (patch.disabled !== undefined) set('disabled', patch.disabled ? 1 : 0);
     if (patch.passwordHash !== undefined) set('password_hash', patch.passwordHash);
-    this.db.prepare(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ?`).run(...args, id);
+    this.sql(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ?`).run(...args, id);
     return this.byId(id);
   }
 
@@ -215,15 +214,13 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   private insertSession(t: NewSessionToken): void {
-    this.db
-      .prepare(
-        'INSERT INTO sessions (token_hash, family, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(t.tokenHash, t.family, t.userId, t.createdAt, t.expiresAt);
+    this.sql(
+      'INSERT INTO sessions (token_hash, family, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(t.tokenHash, t.family, t.userId, t.createdAt, t.expiresAt);
   }
 
   async sessionByHash(tokenHash: string): Promise<SessionToken | undefined> {
-    const row = this.db.prepare('SELECT * FROM sessions WHERE token_hash = ?').get(tokenHash) as
+    const row = this.sql('SELECT * FROM sessions WHERE token_hash = ?').get(tokenHash) as
       SessionRow | undefined;
     return row && toSession(row);
   }
@@ -231,11 +228,9 @@ export class SqliteAccountStore implements AccountStore {
   async rotateSession(oldHash: string, next: NewSessionToken, now: number): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const changed = this.db
-          .prepare(
-            'UPDATE sessions SET rotated_at = ? WHERE token_hash = ? AND rotated_at IS NULL AND revoked_at IS NULL',
-          )
-          .run(now, oldHash).changes;
+        const changed = this.sql(
+          'UPDATE sessions SET rotated_at = ? WHERE token_hash = ? AND rotated_at IS NULL AND revoked_at IS NULL',
+        ).run(now, oldHash).changes;
         if (changed !== 1) return false;
         this.insertSession(next);
         return true;
@@ -245,62 +240,56 @@ export class SqliteAccountStore implements AccountStore {
 
   async familyActive(family: string, now: number): Promise<boolean> {
     return (
-      this.db
-        .prepare(
-          `SELECT 1 FROM sessions WHERE family = ? AND rotated_at IS NULL AND revoked_at IS NULL
+      this.sql(
+        `SELECT 1 FROM sessions WHERE family = ? AND rotated_at IS NULL AND revoked_at IS NULL
            AND expires_at > ? LIMIT 1`,
-        )
-        .get(family, now) !== undefined
+      ).get(family, now) !== undefined
     );
   }
 
   async revokeFamily(family: string, now: number): Promise<void> {
-    this.db
-      .prepare('UPDATE sessions SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL')
-      .run(now, family);
+    this.sql('UPDATE sessions SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL').run(
+      now,
+      family,
+    );
   }
 
   async revokeUserSessions(userId: string, now: number): Promise<string[]> {
     return this.db
       .transaction(() => {
         const families = (
-          this.db
-            .prepare(
-              `SELECT DISTINCT family FROM sessions WHERE user_id = ? AND revoked_at IS NULL
+          this.sql(
+            `SELECT DISTINCT family FROM sessions WHERE user_id = ? AND revoked_at IS NULL
                AND rotated_at IS NULL AND expires_at > ?`,
-            )
-            .all(userId, now) as { family: string }[]
+          ).all(userId, now) as { family: string }[]
         ).map((r) => r.family);
-        this.db
-          .prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
-          .run(now, userId);
+        this.sql('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(
+          now,
+          userId,
+        );
         return families;
       })
       .immediate();
   }
 
   async addLink(link: Omit<OneTimeLink, 'usedAt'>): Promise<void> {
-    this.db
-      .prepare('INSERT INTO links (token_hash, user_id, purpose, expires_at) VALUES (?, ?, ?, ?)')
-      .run(link.tokenHash, link.userId, link.purpose, link.expiresAt);
+    this.sql(
+      'INSERT INTO links (token_hash, user_id, purpose, expires_at) VALUES (?, ?, ?, ?)',
+    ).run(link.tokenHash, link.userId, link.purpose, link.expiresAt);
   }
 
   async revokeLinks(userId: string, now: number): Promise<void> {
-    this.db
-      .prepare('UPDATE links SET used_at = ? WHERE user_id = ? AND used_at IS NULL')
-      .run(now, userId);
+    this.sql('UPDATE links SET used_at = ? WHERE user_id = ? AND used_at IS NULL').run(now, userId);
   }
 
   async useLink(tokenHash: string, now: number): Promise<OneTimeLink | undefined> {
     return this.db
       .transaction(() => {
-        const changed = this.db
-          .prepare(
-            'UPDATE links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?',
-          )
-          .run(now, tokenHash, now).changes;
+        const changed = this.sql(
+          'UPDATE links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?',
+        ).run(now, tokenHash, now).changes;
         if (changed !== 1) return undefined;
-        const row = this.db.prepare('SELECT * FROM links WHERE token_hash = ?').get(tokenHash) as {
+        const row = this.sql('SELECT * FROM links WHERE token_hash = ?').get(tokenHash) as {
           token_hash: string;
           user_id: string;
           purpose: OneTimeLink['purpose'];
@@ -319,11 +308,9 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async record(e: NewAuthEvent): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO auth_events (ts, type, actor, subject, address, detail) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(e.ts, e.type, e.actor ?? null, e.subject, e.address ?? null, e.detail ?? null);
+    this.sql(
+      'INSERT INTO auth_events (ts, type, actor, subject, address, detail) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(e.ts, e.type, e.actor ?? null, e.subject, e.address ?? null, e.detail ?? null);
   }
 
   async events(query: AuthEventQuery): Promise<AuthEvent[]> {
@@ -339,16 +326,14 @@ export class SqliteAccountStore implements AccountStore {
     }
     const sql = `SELECT * FROM auth_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY seq DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, query.limit) as EventRow[]).map(toEvent);
+    return (this.sql(sql).all(...args, query.limit) as EventRow[]).map(toEvent);
   }
 
   async recentFailures(subject: string, since: number): Promise<Failures> {
-    const row = this.db
-      .prepare(
-        `SELECT count(*) AS n, max(ts) AS last FROM auth_events WHERE subject = ? AND type = 'sign-in-failed' AND ts > ?
+    const row = this.sql(
+      `SELECT count(*) AS n, max(ts) AS last FROM auth_events WHERE subject = ? AND type = 'sign-in-failed' AND ts > ?
          AND seq > coalesce((SELECT max(seq) FROM auth_events WHERE subject = ? AND type = 'sign-in'), 0)`,
-      )
-      .get(subject, since, subject) as { n: number; last: number | null };
+    ).get(subject, since, subject) as { n: number; last: number | null };
     return { count: row.n, last: row.last ?? undefined };
   }
 

@@ -4,6 +4,7 @@
  * on-hand while it holds the queue, and writes in one fsync'd transaction (RES1–RES6, SAGA1).
  */
 import Database from 'better-sqlite3';
+import { preparedStatements, type Prepare } from '../store/statements.js';
 import {
   placementTermsOf,
   checkLines,
@@ -37,15 +38,17 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 
 export class SqliteReservationStore implements ReservationStore {
   private readonly db: Database.Database;
+  private readonly sql: Prepare;
   /** The single writer: each change waits for the one before. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(path: string) {
     this.db = new Database(path);
+    this.sql = preparedStatements(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
-    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(orders)').all();
+    const columns = this.sql<[], { name: string }>('PRAGMA table_info(orders)').all();
     if (!columns.some((c) => c.name === 'projected'))
       this.db.exec('ALTER TABLE orders ADD COLUMN projected TEXT');
     if (!columns.some((c) => c.name === 'terms'))
@@ -59,17 +62,14 @@ export class SqliteReservationStore implements ReservationStore {
   }
 
   private recordOf(order: string): OrderRecord | undefined {
-    const row = this.db
-      .prepare<
-        [string],
-        { state: OrderState; reason: string | null; updated_at: number; terms: string | null }
-      >('SELECT state, reason, updated_at, terms FROM orders WHERE order_id = ?')
-      .get(order);
+    const row = this.sql<
+      [string],
+      { state: OrderState; reason: string | null; updated_at: number; terms: string | null }
+    >('SELECT state, reason, updated_at, terms FROM orders WHERE order_id = ?').get(order);
     if (!row) return undefined;
-    const reservations = this.db
-      .prepare<[string], ReservationRow>(
-        'SELECT * FROM reservations WHERE order_id = ? ORDER BY product',
-      )
+    const reservations = this.sql<[string], ReservationRow>(
+      'SELECT * FROM reservations WHERE order_id = ? ORDER BY product',
+    )
       .all(order)
       .map(toReservation);
     return {
@@ -83,13 +83,11 @@ export class SqliteReservationStore implements ReservationStore {
   }
 
   private setState(order: string, state: OrderState, reason: string | undefined, now: number) {
-    this.db
-      .prepare(
-        `INSERT INTO orders (order_id, state, reason, updated_at) VALUES (?, ?, ?, ?)
+    this.sql(
+      `INSERT INTO orders (order_id, state, reason, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT(order_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
          updated_at = excluded.updated_at`,
-      )
-      .run(order, state, reason ?? null, now);
+    ).run(order, state, reason ?? null, now);
   }
 
   async reserve(
@@ -108,18 +106,19 @@ export class SqliteReservationStore implements ReservationStore {
       const products = wanted.map((l) => l.product);
       const short = shortfall(wanted, await onHand(products), await this.reserved(products));
       if (short) return { ok: false, lines: short };
-      const insert = this.db.prepare(
+      const insert = this.sql(
         `INSERT INTO reservations (order_id, product, quantity, state, reason, created_at, expires_at, updated_at)
          VALUES (?, ?, ?, 'active', NULL, ?, ?, ?)`,
       );
       this.db.transaction(() => {
         // Reservations released by an earlier attempt make way for this one.
-        this.db.prepare('DELETE FROM reservations WHERE order_id = ?').run(order);
+        this.sql('DELETE FROM reservations WHERE order_id = ?').run(order);
         for (const l of wanted) insert.run(order, l.product, l.quantity, now, now + ttlMs, now);
         this.setState(order, 'placed', undefined, now);
-        this.db
-          .prepare('UPDATE orders SET terms = ? WHERE order_id = ?')
-          .run(terms ? JSON.stringify(terms) : null, order);
+        this.sql('UPDATE orders SET terms = ? WHERE order_id = ?').run(
+          terms ? JSON.stringify(terms) : null,
+          order,
+        );
       })();
       return { ok: true, record: this.recordOf(order)!, replayed: false };
     });
@@ -137,12 +136,10 @@ export class SqliteReservationStore implements ReservationStore {
       if (!current || !from.includes(current.state)) return undefined;
       this.db.transaction(() => {
         if (RELEASING.includes(to))
-          this.db
-            .prepare(
-              `UPDATE reservations SET state = 'released', reason = ?, updated_at = ?
+          this.sql(
+            `UPDATE reservations SET state = 'released', reason = ?, updated_at = ?
                WHERE order_id = ? AND state = 'active'`,
-            )
-            .run(reason ?? to, now, order);
+          ).run(reason ?? to, now, order);
         this.setState(order, to, reason, now);
       })();
       return this.recordOf(order);
@@ -160,11 +157,9 @@ export class SqliteReservationStore implements ReservationStore {
       const active = current.reservations.filter((r) => r.state === 'active');
       await decrement(active.map((r) => ({ product: r.product, quantity: r.quantity })));
       this.db.transaction(() => {
-        this.db
-          .prepare(
-            `UPDATE reservations SET state = 'committed', updated_at = ? WHERE order_id = ? AND state = 'active'`,
-          )
-          .run(now, order);
+        this.sql(
+          `UPDATE reservations SET state = 'committed', updated_at = ? WHERE order_id = ? AND state = 'active'`,
+        ).run(now, order);
         this.setState(order, 'stock_committed', undefined, now);
       })();
       return this.recordOf(order);
@@ -176,54 +171,51 @@ export class SqliteReservationStore implements ReservationStore {
   }
 
   async inProgress(limit: number): Promise<string[]> {
-    return this.db
-      .prepare<unknown[], { order_id: string }>(
-        `SELECT order_id FROM orders WHERE state IN (${placeholders(IN_PROGRESS.length)})
+    return this.sql<unknown[], { order_id: string }>(
+      `SELECT order_id FROM orders WHERE state IN (${placeholders(IN_PROGRESS.length)})
          ORDER BY updated_at LIMIT ?`,
-      )
+    )
       .all(...IN_PROGRESS, limit)
       .map((r) => r.order_id);
   }
 
   async progress(stuckBefore: number) {
-    return this.db
-      .prepare<unknown[], { state: OrderState; count: number; stuck: number }>(
-        `SELECT state, count(*) AS count, sum(CASE WHEN updated_at < ? THEN 1 ELSE 0 END) AS stuck
+    return this.sql<unknown[], { state: OrderState; count: number; stuck: number }>(
+      `SELECT state, count(*) AS count, sum(CASE WHEN updated_at < ? THEN 1 ELSE 0 END) AS stuck
          FROM orders WHERE state IN (${placeholders(IN_PROGRESS.length)}) GROUP BY state`,
-      )
-      .all(stuckBefore, ...IN_PROGRESS);
+    ).all(stuckBefore, ...IN_PROGRESS);
   }
 
   async projected(order: string, state: OrderState): Promise<void> {
-    this.db
-      .prepare('UPDATE orders SET projected = ? WHERE order_id = ? AND state = ?')
-      .run(state, order, state);
+    this.sql('UPDATE orders SET projected = ? WHERE order_id = ? AND state = ?').run(
+      state,
+      order,
+      state,
+    );
   }
 
   async unprojected(limit: number): Promise<string[]> {
-    return this.db
-      .prepare<[number], { order_id: string }>(
-        `SELECT order_id FROM orders WHERE projected IS NULL OR projected <> state
+    return this.sql<[number], { order_id: string }>(
+      `SELECT order_id FROM orders WHERE projected IS NULL OR projected <> state
          ORDER BY updated_at LIMIT ?`,
-      )
+    )
       .all(limit)
       .map((r) => r.order_id);
   }
 
   async reserved(products: readonly string[]): Promise<Map<string, number>> {
-    const sum = this.db.prepare<[string], { n: number | null }>(
+    const sum = this.sql<[string], { n: number | null }>(
       `SELECT sum(quantity) AS n FROM reservations WHERE product = ? AND state = 'active'`,
     );
     return new Map(products.map((p) => [p, sum.get(p)?.n ?? 0]));
   }
 
   async expired(now: number, limit: number): Promise<string[]> {
-    return this.db
-      .prepare<[number, number], { order_id: string }>(
-        `SELECT DISTINCT r.order_id FROM reservations r JOIN orders o ON o.order_id = r.order_id
+    return this.sql<[number, number], { order_id: string }>(
+      `SELECT DISTINCT r.order_id FROM reservations r JOIN orders o ON o.order_id = r.order_id
          WHERE r.state = 'active' AND r.expires_at <= ? AND o.state IN ('placed', 'payment_requested')
          ORDER BY r.order_id LIMIT ?`,
-      )
+    )
       .all(now, limit)
       .map((r) => r.order_id);
   }
