@@ -93,12 +93,19 @@ export function textEdits(before: string, after: string): TextEdit[] {
   return edits;
 }
 
-/** Make `text` read `value` with the edits `textEdits` finds. */
+/**
+ * Make `text` read `value` with the edits `textEdits` finds, as one transaction (one update),
+ * joining the caller's transaction when there is one.
+ */
 export function replaceText(text: Y.Text, value: string): void {
-  for (const edit of textEdits(text.toString(), value)) {
-    if (edit.deleteCount > 0) text.delete(edit.index, edit.deleteCount);
-    if (edit.insert.length > 0) text.insert(edit.index, edit.insert);
-  }
+  const apply = () => {
+    for (const edit of textEdits(text.toString(), value)) {
+      if (edit.deleteCount > 0) text.delete(edit.index, edit.deleteCount);
+      if (edit.insert.length > 0) text.insert(edit.index, edit.insert);
+    }
+  };
+  if (text.doc) text.doc.transact(apply);
+  else apply();
 }
 
 type TextSpec = Extract<FieldSpec, { kind: 'text' }>;

@@ -55,7 +55,11 @@ describe('text edits', () => {
     const doc = new Y.Doc();
     doc.getText('t').insert(0, before);
     const sv = Y.encodeStateVector(doc);
+    const updates: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => updates.push(u));
     replaceText(doc.getText('t'), after);
+    // One update, and as small as the change.
+    expect(updates).toHaveLength(1);
     expect(Y.encodeStateAsUpdate(doc, sv).byteLength).toBeLessThan(100);
   });
 
