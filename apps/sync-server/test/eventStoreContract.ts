@@ -125,6 +125,29 @@ export function runEventStoreContract(name: string, create: () => Promise<EventS
     );
 
     it(
+      'STORE3: load gives back every update byte for byte, whatever its bytes (zeros, invalid UTF-8, empty-looking)',
+      withStore(async (store) => {
+        const updates = [
+          Uint8Array.from({ length: 256 }, (_, i) => i),
+          new Uint8Array([0, 0, 0]),
+          new Uint8Array([0xff, 0xfe, 0xc3]),
+          new Uint8Array([0xed, 0xa0, 0x80, 0, 0xf4, 0x90]),
+          new Uint8Array([0]),
+          new Uint8Array(70_000).fill(0xc0),
+        ];
+        await store.append([
+          { doc: 'product:bytes', entries: updates.map((update, i) => entry(i + 1, { update })) },
+        ]);
+        await store.append([{ doc: 'product:other', entries: [entry(7)] }]);
+        const loaded = await store.load('product:bytes');
+        expect(loaded.tail.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(loaded.tail.map((e) => [...e.update])).toEqual(updates.map((u) => [...u]));
+        const part = await store.load('product:bytes', 4);
+        expect(part.tail.map((e) => [...e.update])).toEqual(updates.slice(0, 4).map((u) => [...u]));
+      }),
+    );
+
+    it(
       'STORE4: listDocs lists documents by prefix with their head',
       withStore(async (store) => {
         await store.append([

@@ -14,6 +14,7 @@ import {
   type PackedOutcome,
 } from './sqliteAppend.js';
 import { SqliteAppendWorker } from './sqliteAppendWorker.js';
+import { SqliteTailReader } from './sqliteTail.js';
 import type {
   BlameIndex,
   AppendBatch,
@@ -58,6 +59,7 @@ type Appender = (batches: unknown, buf: ArrayBuffer) => PackedOutcome[];
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly tail: SqliteTailReader;
   private readonly inline: Appender | undefined;
   private readonly writer: SqliteAppendWorker | undefined;
 
@@ -77,6 +79,7 @@ export class SqliteEventStore implements EventStore {
       ? undefined
       : (new Function('db', `${APPENDER_JS}; return makeAppender(db);`)(this.db) as Appender);
     const db = this.db;
+    this.tail = new SqliteTailReader(db);
     this.stmts = {
       head: db.prepare<[string], { doc: string; seq: number; updated_at: number }>(
         'SELECT doc, seq, updated_at FROM docs WHERE doc = ?',
@@ -84,11 +87,6 @@ export class SqliteEventStore implements EventStore {
       snapshotAt: db.prepare<[string, number], { seq: number; state: Buffer }>(
         'SELECT seq, state FROM snapshots WHERE doc = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
       ),
-      range: db
-        .prepare<[string, number, number], [number, Buffer]>(
-          'SELECT seq, "update" FROM log WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq',
-        )
-        .raw(true),
       after: db.prepare<[string, number, number], LogRow>(
         'SELECT * FROM log WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
@@ -137,10 +135,7 @@ export class SqliteEventStore implements EventStore {
     const snapshot: Snapshot | undefined = row
       ? { seq: row.seq, state: bytes(row.state) }
       : undefined;
-    const tail = this.stmts.range
-      .all(doc, snapshot?.seq ?? 0, atSeq)
-      .map(([seq, update]) => ({ seq, update: bytes(update) }));
-    return { snapshot, tail };
+    return { snapshot, tail: this.tail.read(doc, snapshot?.seq ?? 0, atSeq) };
   }
 
   async owners(doc: string): Promise<ClientClaim[]> {
