@@ -4,12 +4,18 @@
  * better-sqlite3 copies every BLOB it returns into a Buffer of its own. For a long log of small
  * Yjs updates that copy is most of the read (about 2 µs per entry, and as many backing stores for
  * the garbage collector to sweep): a never-compacted 100,000-entry log took ~300 ms of main
- * thread, against ~40 ms for SQLite to walk it. Here SQLite concatenates the updates (in seq
- * order) and lists their lengths, and the one buffer it returns is cut into views.
+ * thread, against ~40 ms for SQLite to walk it.
  *
- * `group_concat` reads a BLOB's bytes as they are (the database is UTF-8, so nothing is
- * converted) and the CAST keeps them; the lengths must add up to the bytes and the seqs must be
- * contiguous, or the tail is read row by row — as it also is when it is too big for one value.
+ * Here SQLite concatenates the updates and lists their seqs and lengths. The three aggregates
+ * take their rows in the same steps, so the lists are in the same order, and the one buffer
+ * returned is cut into views. `group_concat` reads a BLOB's bytes as they are (the database is
+ * UTF-8, so nothing is converted) and the CAST keeps them.
+ *
+ * The rows come from a subquery in seq order, which SQLite does not promise to keep through an
+ * aggregate, so the seqs are checked: they must run upwards without a gap, and the lengths must
+ * add up to the bytes. Otherwise the tail is read row by row, as it also is when it is too big
+ * for one value. An ORDER BY inside the aggregates would promise the order at the price of two
+ * sorts: twice the time for a long tail, and a sorter for every short one.
  */
 import type Database from 'better-sqlite3';
 
@@ -20,17 +26,15 @@ export interface TailEntry {
 
 interface TailRow {
   n: number;
-  lo: number | null;
-  hi: number | null;
+  seqs: string | null;
   lens: string | null;
   bytes: Buffer | null;
 }
 
 const CONCATENATED = `
-  SELECT count(*) AS n, min(seq) AS lo, max(seq) AS hi,
-    group_concat(length("update"), ',' ORDER BY seq) AS lens,
-    CAST(group_concat("update", '' ORDER BY seq) AS BLOB) AS bytes
-  FROM log WHERE doc = ? AND seq > ? AND seq <= ?`;
+  SELECT count(*) AS n, group_concat(seq, ',') AS seqs, group_concat(length(u), ',') AS lens,
+    CAST(group_concat(u, '') AS BLOB) AS bytes
+  FROM (SELECT seq, "update" AS u FROM log WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq)`;
 
 const ROW_BY_ROW =
   'SELECT seq, "update" FROM log WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq';
@@ -66,19 +70,21 @@ export class SqliteTailReader {
 }
 
 /** The concatenation cut into entries, or undefined if it is not what it should be. */
-function cutTail({ n, lo, hi, lens, bytes }: TailRow): TailEntry[] | undefined {
-  if (lo === null || hi === null || lens === null || bytes === null) return undefined;
-  if (hi - lo + 1 !== n) return undefined;
+function cutTail({ n, seqs, lens, bytes }: TailRow): TailEntry[] | undefined {
+  if (seqs === null || lens === null || bytes === null) return undefined;
+  const seqList = seqs.split(',');
   const lengths = lens.split(',');
-  if (lengths.length !== n) return undefined;
+  if (seqList.length !== n || lengths.length !== n) return undefined;
+  const first = Number(seqList[0]);
   const entries: TailEntry[] = new Array<TailEntry>(n);
   let offset = 0;
   for (let i = 0; i < n; i++) {
     const length = Number(lengths[i]);
+    if (Number(seqList[i]) !== first + i) return undefined;
     if (!Number.isInteger(length) || length < 0 || offset + length > bytes.byteLength)
       return undefined;
     entries[i] = {
-      seq: lo + i,
+      seq: first + i,
       update: new Uint8Array(bytes.buffer, bytes.byteOffset + offset, length),
     };
     offset += length;
