@@ -19,11 +19,14 @@ import { inspectUpdate } from '../src/pipeline/inspect.js';
 import { checkStructure } from '../src/pipeline/structure.js';
 
 function live(state: Uint8Array[] = [], owners: { client: number; user: string }[] = []): LiveDoc {
+  const doc = new Y.Doc({ guid: 'product:p' });
+  for (const update of state) Y.applyUpdate(doc, update);
+  const bytes = state.reduce((n, u) => n + u.byteLength, 0);
   return new LiveDoc(
     'product:p',
     { kind: 'product', id: 'p' },
     documentKinds.product,
-    { state, headSeq: state.length, sinceSnapshot: 0, owners },
+    { doc, bytes, headSeq: state.length, sinceSnapshot: 0, owners },
     300_000,
     () => Date.now(),
   );

@@ -22,7 +22,7 @@ import { Follower } from './follower.js';
 import { GroupCommitter } from './groupCommitter.js';
 import { LiveDoc } from './liveDoc.js';
 import { blameOf } from './blame.js';
-import { applyLog, mergeUpdates } from './manyUpdates.js';
+import { docFromLog, mergeUpdates } from './manyUpdates.js';
 
 /** Logs up to this many parts are served merged as stored (`updateAt`). */
 const MERGE_AS_STORED = 8;
@@ -173,13 +173,15 @@ export class DocHub {
       this.store.load(name),
       this.store.owners(name),
     ]);
-    const state = [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)];
+    const parts = [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)];
     const headSeq = tail.at(-1)?.seq ?? snapshot?.seq ?? 0;
+    const doc = await docFromLog(name, parts);
+    const bytes = parts.reduce((n, u) => n + u.byteLength, 0);
     const live = new LiveDoc(
       name,
       parsed.name,
       documentKinds[parsed.name.kind],
-      { state, headSeq, sinceSnapshot: tail.length, owners },
+      { doc, bytes, headSeq, sinceSnapshot: tail.length, owners },
       this.options.maxSkewMs,
       () => Date.now(),
     );
@@ -270,8 +272,10 @@ export class DocHub {
       const last = tail.at(-1);
       if (!last) return;
       // Applied, not merged: a document garbage-collects deleted content, a merge keeps it.
-      const doc = new Y.Doc();
-      applyLog(doc, [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)]);
+      const doc = await docFromLog(name, [
+        ...(snapshot ? [snapshot.state] : []),
+        ...tail.map((e) => e.update),
+      ]);
       await this.store.saveSnapshot(name, { seq: last.seq, state: Y.encodeStateAsUpdate(doc) });
       doc.destroy();
       // The blame index keeps pace too, so a question reads at most this many entries (BLAME1).
@@ -298,9 +302,7 @@ export class DocHub {
 
   /** The document as it was at `seq` (snapshot at or before it, plus the entries up to it). */
   async docAt(name: string, seq: number): Promise<Y.Doc> {
-    const doc = new Y.Doc({ guid: name });
-    applyLog(doc, await this.logAt(name, seq));
-    return doc;
+    return docFromLog(name, await this.logAt(name, seq));
   }
 
   /** The updates that make the document at `seq`: its snapshot at or before it, then the entries. */
@@ -320,8 +322,7 @@ export class DocHub {
       const merged = mergeUpdates(parts);
       return stateVector ? Y.diffUpdate(merged, stateVector) : merged;
     }
-    const doc = new Y.Doc({ guid: name });
-    applyLog(doc, parts);
+    const doc = await docFromLog(name, parts);
     const update = Y.encodeStateAsUpdate(doc, stateVector);
     doc.destroy();
     return update;

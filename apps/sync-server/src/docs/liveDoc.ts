@@ -18,7 +18,6 @@ import {
 import type { ClientClaim } from '../store/eventStore.js';
 import { ClientOwners } from '../pipeline/identity.js';
 import { AwarenessRoom } from './awarenessRoom.js';
-import { applyLog } from './manyUpdates.js';
 import { SeqTracker } from './seqTracker.js';
 
 /** What the pipeline needs of a connection. */
@@ -31,7 +30,10 @@ export interface Peer {
 }
 
 export interface LoadedState {
-  readonly state: readonly Uint8Array[];
+  /** The document built from the log (`docFromLog`). */
+  readonly doc: Y.Doc;
+  /** The size of the log it was built from (snapshot and tail), in bytes. */
+  readonly bytes: number;
   readonly headSeq: number;
   readonly sinceSnapshot: number;
   readonly owners: readonly ClientClaim[];
@@ -79,9 +81,7 @@ export class LiveDoc {
     maxSkewMs: number,
     now: () => number,
   ) {
-    // The name as guid: Yjs would otherwise draw a random uuid, 31 random numbers, per document.
-    this.doc = new Y.Doc({ gc: true, guid: name });
-    applyLog(this.doc, loaded.state);
+    this.doc = loaded.doc;
     // The server writes under its own client id; never one a client has used.
     this.owners = new ClientOwners(loaded.owners);
     while (
@@ -95,7 +95,7 @@ export class LiveDoc {
     this.committed = new SeqTracker(loaded.headSeq);
     this.saved = Y.decodeStateVector(Y.encodeStateVector(this.doc));
     this.sinceSnapshot = loaded.sinceSnapshot;
-    this.bytes = loaded.state.reduce((n, u) => n + u.byteLength, 0);
+    this.bytes = loaded.bytes;
     this.lastValid = this.json();
   }
 

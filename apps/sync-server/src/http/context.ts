@@ -137,13 +137,3 @@ export function parseEtag(value: string | undefined): number | undefined {
   const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value.trim());
   return m ? Number(m[1]) : Number.NaN;
 }
-
-/** Let other work run when this request has held the event loop for a while (SPEC LIM4). */
-export function yielder(budgetMs = 20): () => Promise<void> {
-  let since = performance.now();
-  return async () => {
-    if (performance.now() - since < budgetMs) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    since = performance.now();
-  };
-}

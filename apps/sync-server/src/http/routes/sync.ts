@@ -9,7 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseDocName } from '@concord/shared';
 import { canRead } from '@concord/shared';
-import { authenticate, sendJson, userOf, yielder, type HttpContext } from '../context.js';
+import { yielder } from '../../yielder.js';
+import { authenticate, sendJson, userOf, type HttpContext } from '../context.js';
 
 const MAX_SYNC_DOCS = 1_000;
 const body = z.object({
