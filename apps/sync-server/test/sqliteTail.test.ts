@@ -55,4 +55,26 @@ describe('SqliteTailReader: one concatenated read, the same entries as a row-by-
       { seq: 5, update: [5, 5, 5] },
     ]);
   });
+
+  it('reads a long tail in ranges, each entry once, up to the seq asked for', async () => {
+    const rows: [string, number, number[]][] = Array.from({ length: 45_000 }, (_, i) => [
+      'product:long',
+      i + 1,
+      [i % 256, (i >> 8) % 256, 7],
+    ]);
+    const db = logWith(rows);
+    const reader = new SqliteTailReader(db);
+    for (const [after, at] of [
+      [0, Number.MAX_SAFE_INTEGER],
+      [5, 40_001],
+      [19_999, 20_001],
+    ] as const) {
+      const read = await reader.readInTurns('product:long', after, at);
+      expect(read.map((e) => e.seq)).toEqual(
+        rows.filter(([, seq]) => seq > after && seq <= at).map(([, seq]) => seq),
+      );
+      expect(plain(read)).toEqual(plain(reader.readRowByRow('product:long', after, at)));
+    }
+    expect(await reader.readInTurns('product:none', 0, 10)).toEqual([]);
+  });
 });

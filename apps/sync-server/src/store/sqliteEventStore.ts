@@ -135,7 +135,7 @@ export class SqliteEventStore implements EventStore {
     const snapshot: Snapshot | undefined = row
       ? { seq: row.seq, state: bytes(row.state) }
       : undefined;
-    return { snapshot, tail: this.tail.read(doc, snapshot?.seq ?? 0, atSeq) };
+    return { snapshot, tail: await this.tail.readInTurns(doc, snapshot?.seq ?? 0, atSeq) };
   }
 
   async owners(doc: string): Promise<ClientClaim[]> {
