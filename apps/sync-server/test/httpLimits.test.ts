@@ -220,15 +220,13 @@ describe('bounded requests', () => {
       });
     }
     for (let i = 0; i < updates.length; i += 1_000) {
-      const entries = updates
-        .slice(i, i + 1_000)
-        .map((update) => ({
-          update,
-          user: 'eve',
-          ts: Date.now(),
-          kind: 'edit' as const,
-          changes: [],
-        }));
+      const entries = updates.slice(i, i + 1_000).map((update) => ({
+        update,
+        user: 'eve',
+        ts: Date.now(),
+        kind: 'edit' as const,
+        changes: [],
+      }));
       await server.hub.store.append([{ doc: name, entries }]);
     }
     const expected = text.toString();
