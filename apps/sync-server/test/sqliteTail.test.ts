@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA_SQL } from '../src/store/sqliteAppend.js';
-import { SqliteTailReader } from '../src/store/sqliteTail.js';
+import { SqliteTailReader, type TailEntry } from '../src/store/sqliteTail.js';
 
 function logWith(rows: [doc: string, seq: number, update: number[]][]): Database.Database {
   const db = new Database(':memory:');
@@ -16,6 +16,21 @@ function logWith(rows: [doc: string, seq: number, update: number[]][]): Database
 const plain = (entries: { seq: number; update: Uint8Array }[]) =>
   entries.map((e) => ({ seq: e.seq, update: [...e.update] }));
 
+/** `read` holds exactly the rows of its document with `after < seq <= at`, as a row-by-row read. */
+function expectRange(
+  read: TailEntry[],
+  reader: SqliteTailReader,
+  rows: [string, number, number[]][],
+  after: number,
+  at: number,
+): void {
+  const doc = rows[0]![0];
+  const wanted = rows.filter(([d, seq]) => d === doc && seq > after && seq <= at);
+  expect(read.map((e) => e.seq)).toEqual(wanted.map(([, seq]) => seq));
+  expect(plain(read)).toEqual(wanted.map(([, seq, update]) => ({ seq, update })));
+  expect(plain(read)).toEqual(plain(reader.readRowByRow(doc, after, at)));
+}
+
 describe('SqliteTailReader: one concatenated read, the same entries as a row-by-row read', () => {
   it('cuts the concatenation at the right places and keeps to the range asked for', () => {
     const rows: [string, number, number[]][] = Array.from({ length: 50 }, (_, i) => [
@@ -29,13 +44,8 @@ describe('SqliteTailReader: one concatenated read, the same entries as a row-by-
       [0, Number.MAX_SAFE_INTEGER],
       [10, 20],
       [49, 50],
-    ] as const) {
-      const read = reader.read('product:a', after, at);
-      expect(plain(read)).toEqual(plain(reader.readRowByRow('product:a', after, at)));
-      expect(read.map((e) => e.seq)).toEqual(
-        rows.filter(([, seq]) => seq > after && seq <= at).map(([, seq]) => seq),
-      );
-    }
+    ] as const)
+      expectRange(reader.read('product:a', after, at), reader, rows, after, at);
     // The fast path ran: every entry is a view of the one concatenated buffer.
     expect(new Set(reader.read('product:a', 0, 50).map((e) => e.update.buffer)).size).toBe(1);
     expect(reader.read('product:a', 50, 60)).toEqual([]);
@@ -68,13 +78,8 @@ describe('SqliteTailReader: one concatenated read, the same entries as a row-by-
       [0, Number.MAX_SAFE_INTEGER],
       [5, 40_001],
       [19_999, 20_001],
-    ] as const) {
-      const read = await reader.readInTurns('product:long', after, at);
-      expect(read.map((e) => e.seq)).toEqual(
-        rows.filter(([, seq]) => seq > after && seq <= at).map(([, seq]) => seq),
-      );
-      expect(plain(read)).toEqual(plain(reader.readRowByRow('product:long', after, at)));
-    }
+    ] as const)
+      expectRange(await reader.readInTurns('product:long', after, at), reader, rows, after, at);
     expect(await reader.readInTurns('product:none', 0, 10)).toEqual([]);
   });
 });

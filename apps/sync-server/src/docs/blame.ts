@@ -5,6 +5,7 @@
  * lost or stale index heals on the next question; dropping it rebuilds it from the whole log.
  */
 import type { BlameEntry, BlameIndex, EventStore } from '../store/eventStore.js';
+import { nextTurn } from '../yielder.js';
 
 const CHUNK = 1_000;
 
@@ -24,7 +25,7 @@ export async function blameOf(store: EventStore, doc: string): Promise<BlameInde
     }
     if (chunk.length < CHUNK || seq >= head.seq) break;
     // A long catch-up (a first question on a long log) lets other work run between chunks.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
   const next = { seq, fields };
   await store.putBlame(doc, next);

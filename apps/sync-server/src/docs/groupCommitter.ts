@@ -7,6 +7,7 @@
  * `enqueue`; requests for one document are merged into one batch, except a conditional one
  * (`ifHead`), which stays its own so its precondition is checked where it stands.
  */
+import { nextTurn } from '../yielder.js';
 import type {
   AppendBatch,
   AppendOutcome,
@@ -45,7 +46,7 @@ export class GroupCommitter {
   async drain(): Promise<void> {
     while (this.queue.length > 0 || this.flushing || this.scheduled) {
       if (this.flushing) await this.flushing;
-      else await new Promise<void>((r) => setImmediate(r));
+      else await nextTurn();
     }
   }
 

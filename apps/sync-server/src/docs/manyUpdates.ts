@@ -11,7 +11,7 @@
  * apply, and every other document would wait for it.
  */
 import * as Y from 'yjs';
-import { yielder } from '../yielder.js';
+import { nextTurn, yielder } from '../yielder.js';
 
 const FAN_IN = 16;
 const LOG_CHUNK = 1_000;
@@ -27,7 +27,7 @@ export async function docFromLog(name: string, updates: readonly Uint8Array[]): 
 async function applyLog(doc: Y.Doc, updates: readonly Uint8Array[]): Promise<void> {
   const pause = yielder();
   // A long log was one long read: its apply starts in the next turn.
-  if (updates.length > LOG_CHUNK) await new Promise<void>((resolve) => setImmediate(resolve));
+  if (updates.length > LOG_CHUNK) await nextTurn();
   for (let i = 0; i < updates.length; i += LOG_CHUNK) {
     if (i > 0) await pause();
     doc.transact(() => {

@@ -18,6 +18,7 @@
  * sorts: twice the time for a long tail, and a sorter for every short one.
  */
 import type Database from 'better-sqlite3';
+import { nextTurn } from '../yielder.js';
 
 export interface TailEntry {
   readonly seq: number;
@@ -64,7 +65,7 @@ export class SqliteTailReader {
     const end = Math.min(atSeq, this.lastSeq.get(doc) ?? 0);
     let entries: TailEntry[] = [];
     for (let from = afterSeq; from < end; from += RANGE) {
-      if (from > afterSeq) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (from > afterSeq) await nextTurn();
       entries = entries.concat(this.read(doc, from, Math.min(from + RANGE, end)));
     }
     return entries;
