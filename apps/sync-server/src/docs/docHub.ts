@@ -177,21 +177,22 @@ export class DocHub {
     const headSeq = tail.at(-1)?.seq ?? snapshot?.seq ?? 0;
     const doc = await docFromLog(name, parts);
     const bytes = parts.reduce((n, u) => n + u.byteLength, 0);
+    // A long tail (a log never compacted): what was just built — exactly the log at headSeq,
+    // before any write — is snapshotted once the clients waiting for it are answered.
+    const built =
+      tail.length >= this.options.snapshotEvery ? Y.encodeStateAsUpdate(doc) : undefined;
+    // The whole document as one update, if at hand: answers fresh clients without encoding it.
+    const whole = built ?? (tail.length === 0 ? snapshot?.state : undefined);
     const live = new LiveDoc(
       name,
       parsed.name,
       documentKinds[parsed.name.kind],
-      { doc, bytes, headSeq, sinceSnapshot: tail.length, owners },
+      { doc, bytes, headSeq, sinceSnapshot: tail.length, owners, whole },
       this.options.maxSkewMs,
       () => Date.now(),
     );
     this.metrics.loadedDocs.set(this.slots.size);
-    // A long tail (a log never compacted): snapshot what was just built — exactly the log at
-    // headSeq, before any write — once the clients waiting for it are answered.
-    if (tail.length >= this.options.snapshotEvery) {
-      const built = Y.encodeStateAsUpdate(live.doc);
-      setImmediate(() => void this.saveSnapshot(live, { seq: headSeq, state: built }));
-    }
+    if (built) setImmediate(() => void this.saveSnapshot(live, { seq: headSeq, state: built }));
     // Stored at an older schema version: migrate before anyone sees it (MIG1). Applied at once;
     // committed like any write (a failure evicts the document and the next load retries).
     if (!live.isNew && live.schemaVersion < live.kind.schemaVersion)

@@ -37,7 +37,16 @@ export interface LoadedState {
   readonly headSeq: number;
   readonly sinceSnapshot: number;
   readonly owners: readonly ClientClaim[];
+  /** The document as one update, when loading had it at hand (a snapshot with no tail after it). */
+  readonly whole?: Uint8Array;
 }
+
+/**
+ * A document whose whole state encodes to at least this many bytes keeps that encoding while it
+ * does not change: every fresh client of it (sync step 1 with an empty state vector) is answered
+ * with the same bytes. Below this, encoding costs less than keeping the copy.
+ */
+export const KEEP_WHOLE_FROM = 16 * 1024;
 
 export class LiveDoc {
   readonly doc: Y.Doc;
@@ -51,6 +60,8 @@ export class LiveDoc {
   /** Per Yjs client, the end clock of what the committed log holds (durable-save acks). */
   readonly saved: Map<number, number>;
   private savedEncoded: Uint8Array | undefined;
+  /** The whole document as one update, while it has not changed since (`encodeWhole`). */
+  private whole: Uint8Array | undefined;
   /** The last materialized JSON that passed validation (the target of compensations). */
   lastValid: Record<string, unknown>;
   /**
@@ -97,6 +108,7 @@ export class LiveDoc {
     this.sinceSnapshot = loaded.sinceSnapshot;
     this.bytes = loaded.bytes;
     this.lastValid = this.json();
+    this.keepWhole(loaded.whole);
   }
 
   /** The document's schema version (from its meta). */
@@ -134,6 +146,26 @@ export class LiveDoc {
     if (raiseVector(this.saved, clocks)) this.savedEncoded = undefined;
   }
 
+  /**
+   * Everything the document holds, as one update: what a client with an empty state vector
+   * lacks. A large document encodes it once and keeps it until its content changes.
+   */
+  encodeWhole(): Uint8Array {
+    if (this.whole) return this.whole;
+    const update = Y.encodeStateAsUpdate(this.doc);
+    this.keepWhole(update);
+    return update;
+  }
+
+  /** The content changed (the apply stage says so): what was kept of it is stale. */
+  contentChanged(): void {
+    this.whole = undefined;
+  }
+
+  private keepWhole(update: Uint8Array | undefined): void {
+    if (update && update.byteLength >= KEEP_WHOLE_FROM) this.whole = update;
+  }
+
   /** Wait until every write submitted so far is committed (or failed). */
   async settled(): Promise<void> {
     let seen: Promise<unknown> | undefined;
@@ -145,6 +177,7 @@ export class LiveDoc {
 
   destroy(): void {
     this.destroyed = true;
+    this.whole = undefined;
     this.doc.destroy();
   }
 }

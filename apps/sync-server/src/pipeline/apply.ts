@@ -63,6 +63,7 @@ export function applyCaptured(
     doc.store.pendingDs = null;
   }
   if (updates.length === 0) return { applied: undefined, error };
+  live.contentChanged();
   return {
     applied: {
       update: mergeUpdates(updates),

@@ -242,7 +242,10 @@ export class Connection implements Peer {
       if (this.closed || live.destroyed) return;
       let update: Uint8Array;
       try {
-        update = Y.encodeStateAsUpdate(live.doc, stateVector);
+        // A fresh client (nothing yet) gets the whole document, which a large one keeps encoded.
+        update = isEmptyStateVector(stateVector)
+          ? live.encodeWhole()
+          : Y.encodeStateAsUpdate(live.doc, stateVector);
       } catch {
         this.malformed('sync step 1 with an undecodable state vector');
         return;
@@ -332,6 +335,11 @@ export class Connection implements Peer {
     }
     this.hub.release(this.name);
   }
+}
+
+/** The state vector of a client that holds nothing (no client ids: one varuint, 0). */
+function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return stateVector.byteLength === 1 && stateVector[0] === 0;
 }
 
 function unreachable(message: never): void {
