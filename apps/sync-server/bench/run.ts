@@ -9,7 +9,7 @@
  *
  * Environment: BENCH_QUICK=1 (small sizes), BENCH_SCENARIOS=fixed,fanout,docs,burst,coldload,storm,
  * BENCH_SERVERS=concord,reference,hocuspocus, BENCH_CLIENTS, BENCH_DURATION_MS, BENCH_WINDOW,
- * BENCH_FIXED, BENCH_HISTORY, BENCH_DOCS, BENCH_BURSTS, BENCH_BURST_WINDOW, BENCH_STORM, BENCH_PIN=0, BENCH_KEEP=1,
+ * BENCH_FIXED, BENCH_WARMUP_MS, BENCH_HISTORY, BENCH_DOCS, BENCH_BURSTS, BENCH_BURST_WINDOW, BENCH_STORM, BENCH_PIN=0, BENCH_KEEP=1,
  * BENCH_PROFILE_DIR, BENCH_CONCORD_CONFIG (JSON), BENCH_RECORD=0 (a trial: record nothing, leave
  * the README alone).
  */
@@ -58,6 +58,7 @@ const options: BenchOptions = {
   durationMs: Number(env.BENCH_DURATION_MS || (quick ? 2_000 : 10_000)),
   window: Number(env.BENCH_WINDOW || 1),
   observers: 3,
+  fixedWarmupMs: Number(env.BENCH_WARMUP_MS ?? (quick ? 1_000 : 5_000)),
   fixed: list(env.BENCH_FIXED, quick ? '10:100,20:40' : '50:100,200:40').map(
     (p) => p.split(':').map(Number) as [number, number],
   ),

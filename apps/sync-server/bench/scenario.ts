@@ -12,6 +12,8 @@ export interface BenchOptions {
   readonly durationMs: number;
   readonly window: number;
   readonly observers: number;
+  /** fixed (and fanout's paced runs): the same load on another document first, unmeasured, for this long (0: none). */
+  readonly fixedWarmupMs: number;
   /** fixed: [writers, edits per second offered] per run. */
   readonly fixed: readonly (readonly [number, number])[];
   /** coldload: history lengths (updates). */
