@@ -73,7 +73,11 @@ const SCENARIOS: Record<string, Scenario> = {
     ],
   },
   fixed: {
-    title: (p) => `fixed ${p.clients} writers @ ${p.ratePerS}/s`,
+    title: (p) =>
+      `fixed ${p.clients} writers @ ${p.ratePerS}/s` +
+      (typeof p.warmupMs === 'number' && p.warmupMs > 0
+        ? `, after ${p.warmupMs / 1000} s warm-up`
+        : ', from cold'),
     metrics: [
       {
         key: 'cpuUsPerDelivery',
