@@ -130,3 +130,38 @@ describe('replication lag', () => {
     reader.destroy();
   });
 });
+
+describe('fresh clients of a large document', () => {
+  it('SO-MEM5: a fresh client on one instance sees what another instance committed since its kept encoding', async () => {
+    const doc = 'product:somem5';
+    const long = 'abcdefghijklmnopqrstuvwxyz'.repeat(700); // 18,200 characters
+    const writer = connect(servers[0]!, doc, token('ann', 'editor'), { extensions: true });
+    await synced(writer);
+    edit(writer, 'ann-tab', { name: 'Big', description: long });
+    await waitFor(() => writer.saved(), 'first edit saved');
+    const holder = connect(servers[1]!, doc, token('vic', 'viewer'));
+    await synced(holder);
+    const fresh = async () => {
+      const c = connect(servers[1]!, doc, token('ben', 'viewer'));
+      await synced(c);
+      const json = materialize(c.doc, productKind, 'somem5');
+      c.destroy();
+      return json;
+    };
+    expect(await fresh()).toMatchObject({ name: 'Big', description: long });
+    const live = await servers[1]!.hub.loaded(doc);
+    const kept = live!.encodeWhole();
+    expect(live!.encodeWhole()).toBe(kept);
+
+    edit(writer, 'ann-tab', { name: 'Renamed on instance 0' });
+    await waitFor(() => writer.saved(), 'second edit saved');
+    await waitFor(
+      () => materialize(holder.doc, productKind, 'somem5').name === 'Renamed on instance 0',
+      'instance 1 applied the entry instance 0 committed',
+    );
+    expect(live!.encodeWhole()).not.toBe(kept);
+    expect(await fresh()).toMatchObject({ name: 'Renamed on instance 0', description: long });
+    writer.destroy();
+    holder.destroy();
+  });
+});
