@@ -37,7 +37,10 @@ export interface LoadedState {
   readonly headSeq: number;
   readonly sinceSnapshot: number;
   readonly owners: readonly ClientClaim[];
-  /** The document as one update, when loading had it at hand (a snapshot with no tail after it). */
+  /**
+   * The document as one update, when loading had it at hand: a snapshot with no tail after it,
+   * or the state built from a long tail (for its snapshot).
+   */
   readonly whole?: Uint8Array;
 }
 
