@@ -1,8 +1,31 @@
+import { getHeapSnapshot } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { HybridClock, applyPatch, productKind } from '@concord/shared';
 import { connect, startTestServer, synced, token, waitFor } from './helpers.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
+
+/** How many objects of class `name` this process's heap holds (from a heap snapshot). */
+async function countObjects(name: string): Promise<number> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of getHeapSnapshot()) chunks.push(chunk as Buffer);
+  const snapshot = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const { node_fields: fields, node_types: types } = snapshot.snapshot.meta;
+  const [typeAt, nameAt, width] = [fields.indexOf('type'), fields.indexOf('name'), fields.length];
+  const objectType = types[0].indexOf('object');
+  let n = 0;
+  for (let i = 0; i < snapshot.nodes.length; i += width)
+    if (
+      snapshot.nodes[i + typeAt] === objectType &&
+      snapshot.strings[snapshot.nodes[i + nameAt]!] === name
+    )
+      n += 1;
+  return n;
+}
 
 describe('memory', () => {
   it.skipIf(!gc)('MEM1: memory stays flat across open/close cycles of many documents', async () => {
@@ -44,6 +67,30 @@ describe('memory', () => {
       );
       expect(after - before).toBeLessThan(2.5 * 1024 * 1024);
       expect(server.hub.loadedCount()).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('MEM6: a closed connection leaves no timer behind, however its token expiry differs from the others', async () => {
+    const server = await startTestServer({ config: { idleUnloadMs: 1 } });
+    try {
+      const round = async (from: number) => {
+        for (let i = from; i < from + 100; i++) {
+          // Each token expires at another second: each connection's expiry timer has a
+          // duration of its own, and Node keeps a timer list per duration.
+          const c = connect(server, `product:expiry-${i}`, token('ann', 'viewer', 3_600 + i));
+          await synced(c);
+          c.destroy();
+        }
+        await waitFor(() => server.hub.loadedCount() === 0, 'all unloaded', 30_000);
+      };
+      await round(0); // warm-up
+      const before = await countObjects('TimersList');
+      await round(100);
+      const after = await countObjects('TimersList');
+      // Measured: +100 when each connection's cleared timer leaves its list behind, 0 otherwise.
+      expect(after - before).toBeLessThan(10);
     } finally {
       await server.close();
     }

@@ -49,7 +49,8 @@ export class Connection implements Peer {
   private readonly budget: MessageBudget;
   /** Set while the socket is not read because the budget is spent. */
   private throttled: NodeJS.Timeout | undefined;
-  private readonly expiry: NodeJS.Timeout | undefined;
+  /** Closes the connection when its token expires (SPEC MEM6). */
+  private expiry: NodeJS.Timeout | undefined;
   private readonly inbox: UpdateInbox;
   readonly writer: Writer;
 
@@ -76,10 +77,7 @@ export class Connection implements Peer {
     ws.on('close', () => this.cleanup());
     ws.on('error', (err) => this.logger.debug({ err, conn: this.id }, 'socket error'));
     metrics.connections.inc();
-    const left = user.expiresAt - Date.now();
-    // Timers hold at most ~24.8 days; a token living longer is checked again then.
-    this.expiry = setTimeout(() => this.expired(), Math.max(0, Math.min(left, 2 ** 31 - 1)));
-    this.expiry.unref();
+    this.watchExpiry();
     hub.acquire(name).then(
       (live) => this.ready(live),
       (error: unknown) => {
@@ -89,15 +87,21 @@ export class Connection implements Peer {
     );
   }
 
+  /**
+   * Close when the token expires. Every connection's timer has a duration of its own, and Node
+   * keeps one timer list per duration: a cleared timer that was `unref`'d leaves its empty list
+   * behind until the duration has passed — an hour or more of memory per connection ever opened.
+   * This one stays referenced (the socket holds the process open anyway) and is cleared on close,
+   * which frees its list. Timers hold at most ~24.8 days; a token living longer is checked again.
+   */
+  private watchExpiry(): void {
+    const left = this.user.expiresAt - Date.now();
+    this.expiry = setTimeout(() => this.expired(), Math.max(0, Math.min(left, 2 ** 31 - 1)));
+  }
+
   private expired(): void {
-    if (Date.now() < this.user.expiresAt) {
-      const timer = setTimeout(
-        () => this.expired(),
-        Math.min(this.user.expiresAt - Date.now(), 2 ** 31 - 1),
-      );
-      timer.unref();
-      return;
-    }
+    if (this.closed) return;
+    if (Date.now() < this.user.expiresAt) return this.watchExpiry();
     this.close(CloseCode.sessionExpired, 'token expired; reconnect with a new token');
   }
 
