@@ -9,7 +9,7 @@
  *
  * Environment: BENCH_QUICK=1 (small sizes), BENCH_SCENARIOS=fixed,fanout,docs,burst,coldload,storm,
  * BENCH_SERVERS=concord,reference,hocuspocus, BENCH_CLIENTS, BENCH_DURATION_MS, BENCH_WINDOW,
- * BENCH_FIXED, BENCH_WARMUP_MS, BENCH_HISTORY, BENCH_DOCS, BENCH_BURSTS, BENCH_BURST_WINDOW, BENCH_STORM, BENCH_PIN=0, BENCH_KEEP=1,
+ * BENCH_FIXED, BENCH_WARMUP_MS, BENCH_HISTORY, BENCH_DOCS, BENCH_RSS_SETTLE_MS, BENCH_BURSTS, BENCH_BURST_WINDOW, BENCH_STORM, BENCH_PIN=0, BENCH_KEEP=1,
  * BENCH_PROFILE_DIR, BENCH_CONCORD_CONFIG (JSON), BENCH_RECORD=0 (a trial: record nothing, leave
  * the README alone).
  */
@@ -64,6 +64,7 @@ const options: BenchOptions = {
   ),
   history: numbers(env.BENCH_HISTORY, quick ? '2000,10000' : '20000,100000'),
   docs: Number(env.BENCH_DOCS || (quick ? 500 : 5_000)),
+  rssSettleMs: Number(env.BENCH_RSS_SETTLE_MS ?? 30_000),
   bursts: numbers(env.BENCH_BURSTS, quick ? '2000,10000' : '20000,100000'),
   storm: Number(env.BENCH_STORM || (quick ? 50 : 200)),
   stormEdits: 5,

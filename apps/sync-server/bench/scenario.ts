@@ -20,6 +20,8 @@ export interface BenchOptions {
   readonly history: readonly number[];
   /** docs: documents opened at once, one connection each. */
   readonly docs: number;
+  /** docs: idle and after-unload RSS are read again this long after their forced GC (0: not). */
+  readonly rssSettleMs: number;
   /** burst: keystrokes sent as fast as the socket takes them, per run. */
   readonly bursts: readonly number[];
   /** storm: clients reconnecting at once, and the edits each makes offline. */

@@ -13,6 +13,11 @@
  * of 30 s; Hocuspocus when a document's last connection closes; the reference never, without
  * persistence), and RSS after a GC as % of the idle RSS. A sample of documents is checked with
  * fresh provider clients while all are open.
+ *
+ * RSS right after a forced GC still counts heap pages V8 has emptied but not yet returned: it
+ * returns them in its own time (its memory reducer, about 20 s after the last collection while the
+ * process idles). So idle and after are also read `rssSettleMs` later (BENCH_RSS_SETTLE_MS,
+ * default 30 s), with nothing asked of the server meanwhile: "settled" is where memory sits.
  */
 import * as Y from 'yjs';
 import { HybridClock, applyPatch, productKind } from '@concord/shared';
@@ -113,11 +118,19 @@ async function settleUnloads(server: ServerProcess, minMs: number): Promise<Serv
   return stats;
 }
 
-async function runDocs(server: ServerProcess, n: number): Promise<ServerResult> {
+/** RSS `ms` after `forced` (a forced GC's stats), the server left alone meanwhile. */
+async function settledRss(server: ServerProcess, forced: ServerStats, ms: number): Promise<number> {
+  if (ms <= 0) return forced.rss;
+  await sleep(ms);
+  return (await server.stats()).rss;
+}
+
+async function runDocs(server: ServerProcess, n: number, settleMs: number): Promise<ServerResult> {
   const v = verdict();
   await warmUp(server);
   await settleUnloads(server, UNLOAD_MS + 500);
   const idle = await server.gc();
+  const idleSettled = await settledRss(server, idle, settleMs);
 
   const clients: DocClient[] = [];
   const cpu0 = await server.cpuSeconds();
@@ -156,6 +169,7 @@ async function runDocs(server: ServerProcess, n: number): Promise<ServerResult> 
   const unloaded = await settleUnloads(server, UNLOAD_MS + 1_000);
   const after = await server.gc();
   for (const c of clients) c.doc.destroy();
+  const afterSettled = await settledRss(server, after, settleMs);
   return {
     figures: {
       cpuMsPerDoc: round(((cpu1 - cpu0) * 1000) / n, 3),
@@ -167,6 +181,9 @@ async function runDocs(server: ServerProcess, n: number): Promise<ServerResult> 
       docsLoadedOpen: open.docs,
       afterRssMB: round(after.rss / MB, 1),
       rssAfterPctOfIdle: round((100 * after.rss) / idle.rss, 1),
+      idleSettledRssMB: round(idleSettled / MB, 1),
+      afterSettledRssMB: round(afterSettled / MB, 1),
+      rssSettledPctOfIdle: round((100 * afterSettled) / idleSettled, 1),
       idleHeapMB: round(idle.heapUsed / MB, 1),
       openHeapMB: round(open.heapUsed / MB, 1),
       afterHeapMB: round(after.heapUsed / MB, 1),
@@ -191,10 +208,15 @@ export async function docsScenario(ctx: ScenarioContext): Promise<void> {
   for (const kind of ctx.options.servers) {
     const env: Record<string, string> = { DATA_DIR: ctx.dataDir(`docs-${kind}`) };
     if (kind === 'concord') env.CONCORD_CONFIG = JSON.stringify(concordConfig);
-    const r = (servers[kind] = await withServer(kind, env, (server) => runDocs(server, n)));
+    const r = (servers[kind] = await withServer(kind, env, (server) =>
+      runDocs(server, n, ctx.options.rssSettleMs),
+    ));
     console.log(
       `docs ${n}, ${kind}: ${JSON.stringify(r.figures)}${r.clientBound ? ' (CLIENT-BOUND)' : ''}, converged: ${r.converged}`,
     );
   }
-  ctx.record('docs', { docs: n }, servers, { concordIdleUnloadMs: UNLOAD_MS });
+  ctx.record('docs', { docs: n }, servers, {
+    concordIdleUnloadMs: UNLOAD_MS,
+    rssSettleMs: ctx.options.rssSettleMs,
+  });
 }
