@@ -26,7 +26,14 @@ function live(state: Uint8Array[] = [], owners: { client: number; user: string }
     'product:p',
     { kind: 'product', id: 'p' },
     documentKinds.product,
-    { doc, bytes, headSeq: state.length, sinceSnapshot: 0, owners },
+    {
+      doc,
+      bytes,
+      headSeq: state.length,
+      sinceSnapshot: { entries: 0, bytes: 0 },
+      snapshotBytes: 0,
+      owners,
+    },
     300_000,
     () => Date.now(),
   );

@@ -23,6 +23,7 @@ import { GroupCommitter } from './groupCommitter.js';
 import { LiveDoc } from './liveDoc.js';
 import { blameOf } from './blame.js';
 import { docFromLog, mergeUpdates } from './manyUpdates.js';
+import { snapshotDue } from './snapshotPolicy.js';
 
 /** Logs up to this many parts are served merged as stored (`updateAt`). */
 const MERGE_AS_STORED = 8;
@@ -177,17 +178,23 @@ export class DocHub {
     const headSeq = tail.at(-1)?.seq ?? snapshot?.seq ?? 0;
     const doc = await docFromLog(name, parts);
     const bytes = parts.reduce((n, u) => n + u.byteLength, 0);
+    const sinceSnapshot = {
+      entries: tail.length,
+      bytes: bytes - (snapshot?.state.byteLength ?? 0),
+    };
+    const snapshotBytes = snapshot?.state.byteLength ?? 0;
     // A long tail (a log never compacted): what was just built — exactly the log at headSeq,
     // before any write — is snapshotted once the clients waiting for it are answered.
-    const built =
-      tail.length >= this.options.snapshotEvery ? Y.encodeStateAsUpdate(doc) : undefined;
+    const built = snapshotDue(sinceSnapshot, snapshotBytes, this.options.snapshotEvery)
+      ? Y.encodeStateAsUpdate(doc)
+      : undefined;
     // The whole document as one update, if at hand: answers fresh clients without encoding it.
     const whole = built ?? (tail.length === 0 ? snapshot?.state : undefined);
     const live = new LiveDoc(
       name,
       parsed.name,
       documentKinds[parsed.name.kind],
-      { doc, bytes, headSeq, sinceSnapshot: tail.length, owners, whole },
+      { doc, bytes, headSeq, sinceSnapshot, snapshotBytes, owners, whole },
       this.options.maxSkewMs,
       () => Date.now(),
     );
@@ -258,7 +265,8 @@ export class DocHub {
   private committed(live: LiveDoc, entries: readonly LogEntry[]): void {
     if (entries.length === 0) return;
     this.feed.publish(entries.map(changeEventOf));
-    if (live.sinceSnapshot >= this.options.snapshotEvery) void this.compact(live.name);
+    if (snapshotDue(live.sinceSnapshot, live.snapshotBytes, this.options.snapshotEvery))
+      void this.compact(live.name);
   }
 
   /**
@@ -277,12 +285,13 @@ export class DocHub {
         ...(snapshot ? [snapshot.state] : []),
         ...tail.map((e) => e.update),
       ]);
-      await this.store.saveSnapshot(name, { seq: last.seq, state: Y.encodeStateAsUpdate(doc) });
+      const state = Y.encodeStateAsUpdate(doc);
+      await this.store.saveSnapshot(name, { seq: last.seq, state });
       doc.destroy();
-      // The blame index keeps pace too, so a question reads at most this many entries (BLAME1).
+      // The blame index keeps pace too, so a question reads at most one snapshot's tail (BLAME1).
       await blameOf(this.store, name);
       const slot = this.slots.get(name);
-      if (slot) (await slot.live).sinceSnapshot = 0;
+      if (slot) snapshotTaken(await slot.live, last.seq, state.byteLength);
       this.metrics.compactions.inc();
     } catch (error) {
       this.logger.error({ err: error, doc: name }, 'compaction failed');
@@ -294,7 +303,7 @@ export class DocHub {
   private async saveSnapshot(live: LiveDoc, snapshot: Snapshot): Promise<void> {
     try {
       await this.store.saveSnapshot(live.name, snapshot);
-      live.sinceSnapshot = Math.max(0, live.version - snapshot.seq);
+      snapshotTaken(live, snapshot.seq, snapshot.state.byteLength);
       this.metrics.compactions.inc();
     } catch (error) {
       this.logger.error({ err: error, doc: live.name }, 'snapshot on load failed');
@@ -361,4 +370,13 @@ export class DocHub {
     this.acks.close();
     await this.fanOut.close();
   }
+}
+
+/**
+ * A snapshot at `seq` of `bytes` was saved: the entries committed since count towards the next
+ * one (their sizes are not known here, so only their number).
+ */
+function snapshotTaken(live: LiveDoc, seq: number, bytes: number): void {
+  live.sinceSnapshot = { entries: Math.max(0, live.version - seq), bytes: 0 };
+  live.snapshotBytes = bytes;
 }
