@@ -59,9 +59,10 @@ const options: BenchOptions = {
   window: Number(env.BENCH_WINDOW || 1),
   observers: 3,
   fixedWarmupMs: Number(env.BENCH_WARMUP_MS ?? (quick ? 1_000 : 5_000)),
-  fixed: list(env.BENCH_FIXED, quick ? '10:100,20:40' : '50:100,200:40').map(
-    (p) => p.split(':').map(Number) as [number, number],
-  ),
+  fixed: list(
+    env.BENCH_FIXED,
+    quick ? '10:100,20:40,10:100:10000' : '50:100,200:40,50:100:100000',
+  ).map((p) => p.split(':').map(Number) as [number, number, number?]),
   history: numbers(env.BENCH_HISTORY, quick ? '2000,10000' : '20000,100000'),
   docs: Number(env.BENCH_DOCS || (quick ? 500 : 5_000)),
   rssSettleMs: Number(env.BENCH_RSS_SETTLE_MS ?? 30_000),

@@ -14,8 +14,11 @@ export interface BenchOptions {
   readonly observers: number;
   /** fixed (and fanout's paced runs): the same load on another document first, unmeasured, for this long (0: none). */
   readonly fixedWarmupMs: number;
-  /** fixed: [writers, edits per second offered] per run. */
-  readonly fixed: readonly (readonly [number, number])[];
+  /**
+   * fixed: [writers, edits per second offered, history] per run; with a history (updates), the
+   * document written to already holds that many (coldload.ts), stored as each server stores it.
+   */
+  readonly fixed: readonly (readonly [number, number, number?])[];
   /** coldload: history lengths (updates). */
   readonly history: readonly number[];
   /** docs: documents opened at once, one connection each. */
