@@ -13,6 +13,7 @@ import {
 } from '@concord/shared';
 import { LiveDoc } from '../src/docs/liveDoc.js';
 import { SeqTracker } from '../src/docs/seqTracker.js';
+import { SnapshotProgress } from '../src/docs/snapshotPolicy.js';
 import { applyCaptured } from '../src/pipeline/apply.js';
 import { ClientOwners } from '../src/pipeline/identity.js';
 import { inspectUpdate } from '../src/pipeline/inspect.js';
@@ -30,8 +31,7 @@ function live(state: Uint8Array[] = [], owners: { client: number; user: string }
       doc,
       bytes,
       headSeq: state.length,
-      sinceSnapshot: { entries: 0, bytes: 0 },
-      snapshotBytes: 0,
+      snapshots: new SnapshotProgress({ entries: 0, bytes: 0 }, 0, 0),
       owners,
     },
     300_000,

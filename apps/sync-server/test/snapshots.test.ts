@@ -3,7 +3,7 @@
  * entries since its last snapshot add up to a quarter of that snapshot's size.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TAIL_SHARE } from '../src/docs/snapshotPolicy.js';
+import { SnapshotProgress, TAIL_SHARE } from '../src/docs/snapshotPolicy.js';
 import type { RunningServer } from '../src/server.js';
 import type { EventStore } from '../src/store/eventStore.js';
 import { SqliteEventStore } from '../src/store/sqliteEventStore.js';
@@ -76,5 +76,24 @@ describe('snapshots', () => {
     // Every SNAPSHOT_EVERY entries, it would have come at entry 20, long before.
     expect(reachedAt).toBeGreaterThan(2 * EVERY);
     expect(await snapshotSeq(store, doc)).toBeGreaterThanOrEqual(reachedAt!);
+  });
+
+  it('SNAP1: what is committed while a snapshot is written counts towards the next; an older snapshot saved late changes nothing', () => {
+    const bytes = (n: number, size: number) =>
+      Array.from({ length: n }, () => new Uint8Array(size));
+    const progress = new SnapshotProgress({ entries: 0, bytes: 0 }, 0, 0);
+    progress.committed(bytes(EVERY, 100));
+    expect(progress.due(EVERY)).toBe(true);
+    const covers = progress.mark();
+    progress.committed(bytes(1, 300)); // while the snapshot is being written
+    progress.taken(covers, EVERY, 4_000);
+    expect(progress.since()).toEqual({ entries: 1, bytes: 300 });
+    progress.committed(bytes(EVERY - 1, 50)); // 10 entries, 750 bytes: 3,000 < 4,000
+    expect(progress.due(EVERY)).toBe(false);
+    progress.committed(bytes(1, 250)); // 1,000 bytes: 4,000
+    expect(progress.due(EVERY)).toBe(true);
+    // The snapshot saved after a load, finishing after a later compaction's.
+    progress.taken({ entries: 0, bytes: 0 }, EVERY - 5, 100);
+    expect(progress.since()).toEqual({ entries: EVERY + 1, bytes: 1_000 });
   });
 });

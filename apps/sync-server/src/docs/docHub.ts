@@ -23,7 +23,7 @@ import { GroupCommitter } from './groupCommitter.js';
 import { LiveDoc } from './liveDoc.js';
 import { blameOf } from './blame.js';
 import { docFromLog, mergeUpdates } from './manyUpdates.js';
-import { snapshotDue } from './snapshotPolicy.js';
+import { SnapshotProgress, type LogAmount } from './snapshotPolicy.js';
 
 /** Logs up to this many parts are served merged as stored (`updateAt`). */
 const MERGE_AS_STORED = 8;
@@ -178,14 +178,14 @@ export class DocHub {
     const headSeq = tail.at(-1)?.seq ?? snapshot?.seq ?? 0;
     const doc = await docFromLog(name, parts);
     const bytes = parts.reduce((n, u) => n + u.byteLength, 0);
-    const sinceSnapshot = {
-      entries: tail.length,
-      bytes: bytes - (snapshot?.state.byteLength ?? 0),
-    };
-    const snapshotBytes = snapshot?.state.byteLength ?? 0;
+    const snapshots = new SnapshotProgress(
+      { entries: tail.length, bytes: bytes - (snapshot?.state.byteLength ?? 0) },
+      snapshot?.seq ?? 0,
+      snapshot?.state.byteLength ?? 0,
+    );
     // A long tail (a log never compacted): what was just built — exactly the log at headSeq,
     // before any write — is snapshotted once the clients waiting for it are answered.
-    const built = snapshotDue(sinceSnapshot, snapshotBytes, this.options.snapshotEvery)
+    const built = snapshots.due(this.options.snapshotEvery)
       ? Y.encodeStateAsUpdate(doc)
       : undefined;
     // The whole document as one update, if at hand: answers fresh clients without encoding it.
@@ -194,12 +194,15 @@ export class DocHub {
       name,
       parsed.name,
       documentKinds[parsed.name.kind],
-      { doc, bytes, headSeq, sinceSnapshot, snapshotBytes, owners, whole },
+      { doc, bytes, headSeq, snapshots, owners, whole },
       this.options.maxSkewMs,
       () => Date.now(),
     );
     this.metrics.loadedDocs.set(this.slots.size);
-    if (built) setImmediate(() => void this.saveSnapshot(live, { seq: headSeq, state: built }));
+    if (built) {
+      const covers = snapshots.mark();
+      setImmediate(() => void this.saveSnapshot(live, covers, { seq: headSeq, state: built }));
+    }
     // Stored at an older schema version: migrate before anyone sees it (MIG1). Applied at once;
     // committed like any write (a failure evicts the document and the next load retries).
     if (!live.isNew && live.schemaVersion < live.kind.schemaVersion)
@@ -265,17 +268,19 @@ export class DocHub {
   private committed(live: LiveDoc, entries: readonly LogEntry[]): void {
     if (entries.length === 0) return;
     this.feed.publish(entries.map(changeEventOf));
-    if (snapshotDue(live.sinceSnapshot, live.snapshotBytes, this.options.snapshotEvery))
-      void this.compact(live.name);
+    if (live.snapshots.due(this.options.snapshotEvery)) void this.compact(live);
   }
 
   /**
    * Write a snapshot of the committed log (rebuilt from the store, so it is exactly seq-aligned),
    * and bring the blame index up to date.
    */
-  async compact(name: string): Promise<void> {
+  private async compact(live: LiveDoc): Promise<void> {
+    const name = live.name;
     if (this.compacting.has(name)) return;
     this.compacting.add(name);
+    // Everything counted so far is in the log the snapshot is built from.
+    const covers = live.snapshots.mark();
     try {
       const { snapshot, tail } = await this.store.load(name);
       const last = tail.at(-1);
@@ -290,20 +295,22 @@ export class DocHub {
       doc.destroy();
       // The blame index keeps pace too, so a question reads at most one snapshot's tail (BLAME1).
       await blameOf(this.store, name);
-      const slot = this.slots.get(name);
-      if (slot) snapshotTaken(await slot.live, last.seq, state.byteLength);
+      live.snapshots.taken(covers, last.seq, state.byteLength);
       this.metrics.compactions.inc();
     } catch (error) {
       this.logger.error({ err: error, doc: name }, 'compaction failed');
+      return;
     } finally {
       this.compacting.delete(name);
     }
+    // Commits while it ran could not start another: one may be due already.
+    if (!live.destroyed && live.snapshots.due(this.options.snapshotEvery)) void this.compact(live);
   }
 
-  private async saveSnapshot(live: LiveDoc, snapshot: Snapshot): Promise<void> {
+  private async saveSnapshot(live: LiveDoc, covers: LogAmount, snapshot: Snapshot): Promise<void> {
     try {
       await this.store.saveSnapshot(live.name, snapshot);
-      snapshotTaken(live, snapshot.seq, snapshot.state.byteLength);
+      live.snapshots.taken(covers, snapshot.seq, snapshot.state.byteLength);
       this.metrics.compactions.inc();
     } catch (error) {
       this.logger.error({ err: error, doc: live.name }, 'snapshot on load failed');
@@ -370,13 +377,4 @@ export class DocHub {
     this.acks.close();
     await this.fanOut.close();
   }
-}
-
-/**
- * A snapshot at `seq` of `bytes` was saved: the entries committed since count towards the next
- * one (their sizes are not known here, so only their number).
- */
-function snapshotTaken(live: LiveDoc, seq: number, bytes: number): void {
-  live.sinceSnapshot = { entries: Math.max(0, live.version - seq), bytes: 0 };
-  live.snapshotBytes = bytes;
 }

@@ -19,7 +19,7 @@ import type { ClientClaim } from '../store/eventStore.js';
 import { ClientOwners } from '../pipeline/identity.js';
 import { AwarenessRoom } from './awarenessRoom.js';
 import { SeqTracker } from './seqTracker.js';
-import type { SinceSnapshot } from './snapshotPolicy.js';
+import type { SnapshotProgress } from './snapshotPolicy.js';
 
 /** What the pipeline needs of a connection. */
 export interface Peer {
@@ -36,9 +36,8 @@ export interface LoadedState {
   /** The size of the log it was built from (snapshot and tail), in bytes. */
   readonly bytes: number;
   readonly headSeq: number;
-  /** The log after its last snapshot, and that snapshot's size in bytes (0: none). */
-  readonly sinceSnapshot: SinceSnapshot;
-  readonly snapshotBytes: number;
+  /** The log after its last snapshot, and that snapshot (snapshotPolicy.ts). */
+  readonly snapshots: SnapshotProgress;
   readonly owners: readonly ClientClaim[];
   /**
    * The document as one update, when loading had it at hand: a snapshot with no tail after it,
@@ -77,9 +76,8 @@ export class LiveDoc {
   lastValidChecked = false;
   /** Upper bound of everything held for this document, in bytes (SPEC MEM1). */
   bytes: number;
-  /** Entries appended here since the last snapshot (snapshotPolicy.ts), and its size. */
-  sinceSnapshot: SinceSnapshot;
-  snapshotBytes: number;
+  /** What was committed here since the last snapshot (snapshotPolicy.ts). */
+  readonly snapshots: SnapshotProgress;
   /** The highest sequence number this instance itself committed (scale-out compensation rule). */
   ownHighestSeq = 0;
   /** Settles when every write submitted so far has been committed or failed. */
@@ -112,8 +110,7 @@ export class LiveDoc {
     this.clock = new HybridClock({ replicaId: 'server', physicalNow: now, maxSkewMs });
     this.committed = new SeqTracker(loaded.headSeq);
     this.saved = Y.decodeStateVector(Y.encodeStateVector(this.doc));
-    this.sinceSnapshot = { ...loaded.sinceSnapshot };
-    this.snapshotBytes = loaded.snapshotBytes;
+    this.snapshots = loaded.snapshots;
     this.bytes = loaded.bytes;
     this.lastValid = this.json();
     this.keepWhole(loaded.whole);

@@ -10,15 +10,66 @@
  * and a load applies at most about a quarter of the snapshot in entries (or `every` entries).
  */
 
-/** What the log holds after the last snapshot. */
-export interface SinceSnapshot {
-  entries: number;
-  bytes: number;
+/** Log entries, counted and measured. */
+export interface LogAmount {
+  readonly entries: number;
+  readonly bytes: number;
 }
 
 /** The entries since a snapshot must add up to 1/TAIL_SHARE of its size before the next one. */
 export const TAIL_SHARE = 4;
 
-export function snapshotDue(since: SinceSnapshot, snapshotBytes: number, every: number): boolean {
+function snapshotDue(since: LogAmount, snapshotBytes: number, every: number): boolean {
   return since.entries >= every && since.bytes * TAIL_SHARE >= snapshotBytes;
+}
+
+/**
+ * A loaded document's log since its last snapshot. It counts what is committed here; a snapshot
+ * being written covers what was counted when it started (`mark`), so what is committed while it
+ * is written counts towards the next one. A snapshot older than the newest one taken changes
+ * nothing (the one saved after a load may finish after a later compaction).
+ */
+export class SnapshotProgress {
+  /** Everything counted since load, the tail found at load included. */
+  private total: LogAmount;
+  /** `total` when the newest snapshot was started. */
+  private covered: LogAmount = { entries: 0, bytes: 0 };
+
+  constructor(
+    tail: LogAmount,
+    private seq: number,
+    private bytes: number,
+  ) {
+    this.total = tail;
+  }
+
+  committed(updates: readonly Uint8Array[]): void {
+    let bytes = this.total.bytes;
+    for (const u of updates) bytes += u.byteLength;
+    this.total = { entries: this.total.entries + updates.length, bytes };
+  }
+
+  since(): LogAmount {
+    return {
+      entries: this.total.entries - this.covered.entries,
+      bytes: this.total.bytes - this.covered.bytes,
+    };
+  }
+
+  due(every: number): boolean {
+    return snapshotDue(this.since(), this.bytes, every);
+  }
+
+  /** What a snapshot started now covers. */
+  mark(): LogAmount {
+    return this.total;
+  }
+
+  /** A snapshot of the log at `seq`, `bytes` long, was saved; it covers `mark`. */
+  taken(mark: LogAmount, seq: number, bytes: number): void {
+    if (seq <= this.seq) return;
+    this.covered = mark;
+    this.seq = seq;
+    this.bytes = bytes;
+  }
 }

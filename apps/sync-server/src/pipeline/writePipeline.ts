@@ -300,8 +300,7 @@ export class WritePipeline {
             if (e.seq > live.ownHighestSeq) live.ownHighestSeq = e.seq;
           }
           live.markSaved(clocks);
-          live.sinceSnapshot.entries += written.length;
-          for (const e of written) live.sinceSnapshot.bytes += e.update.byteLength;
+          live.snapshots.committed(written.map((e) => e.update));
           // 9 + 10 at the end of this turn, for every commit of the turn at once; a compensation
           // is the server's, so it reaches the writer too.
           this.deps.broadcaster.committed(live, [written[0]!.update], writer);
