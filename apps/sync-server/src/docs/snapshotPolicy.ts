@@ -3,8 +3,9 @@
  *
  * Writing a snapshot rebuilds the document from its log and encodes it whole, so it costs in
  * proportion to the document. Taken every `SNAPSHOT_EVERY` entries, that cost spread over the
- * entries grew with the document: on the 867 KB product of the cold-load benchmark a snapshot every
- * 1,000 one-field edits took ~0.15 s, a tenth of the CPU of 50 writers at 100 edits/s. A snapshot
+ * entries grew with the document: for the ~800 KB product of the cold-load benchmark, rebuilding and
+ * encoding alone took 60–130 ms (in process), every 1,000 one-field edits — about a tenth of the
+ * server's CPU with 50 writers at 100 edits/s. A snapshot
  * is due once there are at least `every` entries since the last one and they add up to at least a
  * quarter of its size: then each byte written pays the same share whatever the document's size,
  * and a load applies at most about a quarter of the snapshot in entries (or `every` entries).
