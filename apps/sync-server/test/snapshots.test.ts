@@ -80,7 +80,7 @@ describe('snapshots', () => {
 
   it('SNAP1: what is committed while a snapshot is written counts towards the next; an older snapshot saved late changes nothing', () => {
     const bytes = (n: number, size: number) =>
-      Array.from({ length: n }, () => new Uint8Array(size));
+      Array.from({ length: n }, () => ({ update: new Uint8Array(size) }));
     const progress = new SnapshotProgress({ entries: 0, bytes: 0 }, 0, 0);
     progress.committed(bytes(EVERY, 100));
     expect(progress.due(EVERY)).toBe(true);

@@ -3,12 +3,12 @@
  *
  * Writing a snapshot rebuilds the document from its log and encodes it whole, so it costs in
  * proportion to the document. Taken every `SNAPSHOT_EVERY` entries, that cost spread over the
- * entries grew with the document: for the ~800 KB product of the cold-load benchmark, rebuilding and
- * encoding alone took 60–130 ms (in process), every 1,000 one-field edits — about a tenth of the
- * server's CPU with 50 writers at 100 edits/s. A snapshot
- * is due once there are at least `every` entries since the last one and they add up to at least a
- * quarter of its size: then each byte written pays the same share whatever the document's size,
- * and a load applies at most about a quarter of the snapshot in entries (or `every` entries).
+ * entries grew with the document: for the ~800 KB product of the cold-load benchmark, rebuilding
+ * and encoding alone took 60–130 ms (in process), every 1,000 one-field edits — about a tenth of
+ * the server's CPU with 50 writers at 100 edits/s. A snapshot is due once there are at least
+ * `every` entries since the last one and they add up to at least a quarter of its size: then each
+ * byte written pays the same share whatever the document's size, and a load applies at most about
+ * a quarter of the snapshot in entries (or `every` entries).
  */
 
 /** Log entries, counted and measured. */
@@ -19,10 +19,6 @@ export interface LogAmount {
 
 /** The entries since a snapshot must add up to 1/TAIL_SHARE of its size before the next one. */
 export const TAIL_SHARE = 4;
-
-function snapshotDue(since: LogAmount, snapshotBytes: number, every: number): boolean {
-  return since.entries >= every && since.bytes * TAIL_SHARE >= snapshotBytes;
-}
 
 /**
  * A loaded document's log since its last snapshot. It counts what is committed here; a snapshot
@@ -44,10 +40,11 @@ export class SnapshotProgress {
     this.total = tail;
   }
 
-  committed(updates: readonly Uint8Array[]): void {
+  /** Entries just committed here (called on every commit: nothing is allocated but the total). */
+  committed(entries: readonly { readonly update: Uint8Array }[]): void {
     let bytes = this.total.bytes;
-    for (const u of updates) bytes += u.byteLength;
-    this.total = { entries: this.total.entries + updates.length, bytes };
+    for (const e of entries) bytes += e.update.byteLength;
+    this.total = { entries: this.total.entries + entries.length, bytes };
   }
 
   since(): LogAmount {
@@ -58,7 +55,9 @@ export class SnapshotProgress {
   }
 
   due(every: number): boolean {
-    return snapshotDue(this.since(), this.bytes, every);
+    const entries = this.total.entries - this.covered.entries;
+    const bytes = this.total.bytes - this.covered.bytes;
+    return entries >= every && bytes * TAIL_SHARE >= this.bytes;
   }
 
   /** What a snapshot started now covers. */

@@ -300,7 +300,7 @@ export class WritePipeline {
             if (e.seq > live.ownHighestSeq) live.ownHighestSeq = e.seq;
           }
           live.markSaved(clocks);
-          live.snapshots.committed(written.map((e) => e.update));
+          live.snapshots.committed(written);
           // 9 + 10 at the end of this turn, for every commit of the turn at once; a compensation
           // is the server's, so it reaches the writer too.
           this.deps.broadcaster.committed(live, [written[0]!.update], writer);
