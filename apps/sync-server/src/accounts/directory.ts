@@ -12,6 +12,7 @@
 import type { User, VerifyResult } from '../auth/tokens.js';
 import type { Account, AccountStore } from './accountStore.js';
 import type { AccountChange, AccountEvents } from './accountEvents.js';
+import { ExpiringCache } from './expiringCache.js';
 
 export interface DirectoryOptions {
   /** How long an answer is reused without an announcement (default 5 s). */
@@ -22,9 +23,9 @@ export interface DirectoryOptions {
 const MAX_CACHED = 10_000;
 
 export class AccountDirectory {
-  private readonly accounts = new Map<string, { account: Account | undefined; at: number }>();
-  private readonly families = new Map<string, { active: boolean; at: number }>();
-  private readonly cacheMs: number;
+  /** Answers of the last `cacheMs`: expired ones are dropped, not kept (expiringCache.ts). */
+  private readonly accounts: ExpiringCache<Account | undefined>;
+  private readonly families: ExpiringCache<boolean>;
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
   private readonly listeners = new Set<(change: AccountChange) => void>();
@@ -34,8 +35,10 @@ export class AccountDirectory {
     private readonly events: AccountEvents,
     options: DirectoryOptions = {},
   ) {
-    this.cacheMs = options.cacheMs ?? 5_000;
+    const cacheMs = options.cacheMs ?? 5_000;
     this.now = options.now ?? Date.now;
+    this.accounts = new ExpiringCache(cacheMs, MAX_CACHED, this.now);
+    this.families = new ExpiringCache(cacheMs, MAX_CACHED, this.now);
     this.unsubscribe = events.subscribe((change) => {
       this.accounts.delete(change.userId);
       if (change.type === 'session') this.families.delete(change.family);
@@ -56,19 +59,17 @@ export class AccountDirectory {
 
   async account(id: string): Promise<Account | undefined> {
     const hit = this.accounts.get(id);
-    if (hit && this.now() - hit.at < this.cacheMs) return hit.account;
+    if (hit) return hit.value;
     const account = await this.store.byId(id);
-    if (this.accounts.size >= MAX_CACHED) this.accounts.clear();
-    this.accounts.set(id, { account, at: this.now() });
+    this.accounts.set(id, account);
     return account;
   }
 
   private async familyActive(family: string): Promise<boolean> {
     const hit = this.families.get(family);
-    if (hit && this.now() - hit.at < this.cacheMs) return hit.active;
+    if (hit) return hit.value;
     const active = await this.store.familyActive(family, this.now());
-    if (this.families.size >= MAX_CACHED) this.families.clear();
-    this.families.set(family, { active, at: this.now() });
+    this.families.set(family, active);
     return active;
   }
 
@@ -88,6 +89,8 @@ export class AccountDirectory {
 
   close(): void {
     this.unsubscribe();
+    this.accounts.close();
+    this.families.close();
     this.listeners.clear();
   }
 }
