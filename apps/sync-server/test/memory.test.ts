@@ -97,4 +97,49 @@ describe('memory', () => {
       await server.close();
     }
   });
+
+  it.skipIf(!gc)(
+    'MEM7: an open document keeps nothing of its last write once the writer is answered',
+    async () => {
+      const server = await startTestServer({ config: { broadcastWindowMs: 1 } });
+      try {
+        const name = 'product:mem7';
+        const live = await server.hub.acquire(name);
+        const clock = new HybridClock({ replicaId: 'server' });
+        const writer = { id: 'ann', role: 'editor' as const };
+        const write = async (n: number) => {
+          const result = await server.hub.pipeline.submitEdit(
+            live,
+            (origin) =>
+              applyPatch(
+                live.doc,
+                productKind,
+                { name: `Mug ${n}` },
+                { clock, writer: 'ann' },
+                origin,
+              ),
+            writer,
+            'edit',
+          );
+          if (result.status !== 'applied') throw new Error(`write ${n}: ${result.status}`);
+          // The entries the write committed, watched without being held.
+          return new WeakRef(result.entries);
+        };
+        const first = await write(1);
+        const last = await write(2);
+        await live.settled();
+        for (let i = 0; i < 3; i++) {
+          gc!();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        // Mutant check: with live.tail holding the write's result, the last one stays reachable.
+        expect(first.deref()).toBeUndefined();
+        expect(last.deref()).toBeUndefined();
+        expect(live.json()).toMatchObject({ name: 'Mug 2' });
+        server.hub.release(name);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });

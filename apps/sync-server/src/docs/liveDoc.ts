@@ -81,7 +81,7 @@ export class LiveDoc {
   /** The highest sequence number this instance itself committed (scale-out compensation rule). */
   ownHighestSeq = 0;
   /** Settles when every write submitted so far has been committed or failed. */
-  tail: Promise<unknown> = Promise.resolve();
+  tail: Promise<void> = Promise.resolve();
   /** Writes applied but not yet committed. */
   inFlight = 0;
   /** When committed updates were last broadcast (performance.now(); broadcaster.ts). */

@@ -320,7 +320,9 @@ export class WritePipeline {
           return { status: 'failed', message: 'the server could not save this change' };
         },
       );
-    live.tail = committed;
+    // The document waits for this write, not for its result: an idle document keeps nothing of
+    // its last write (the entries, their bytes and field changes) once the writer is answered.
+    live.tail = committed.then(nothing);
     return committed;
   }
 
@@ -397,6 +399,8 @@ export class WritePipeline {
     if (peer.wantsExtensions) peer.send(writeError(event));
   }
 }
+
+function nothing(): void {}
 
 function done<T>(result: T): Promise<T> {
   return Promise.resolve(result);
