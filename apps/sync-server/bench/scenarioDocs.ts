@@ -15,9 +15,10 @@
  * fresh provider clients while all are open.
  *
  * RSS right after a forced GC still counts heap pages V8 has emptied but not yet returned: it
- * returns them in its own time (its memory reducer, about 20 s after the last collection while the
- * process idles). So idle and after are also read `rssSettleMs` later (BENCH_RSS_SETTLE_MS,
- * default 30 s), with nothing asked of the server meanwhile: "settled" is where memory sits.
+ * returns them in its own time (its memory reducer: 18–36 s after the last collection in the runs
+ * measured, while the process idles). So idle and after are also read `rssSettleMs` later
+ * (BENCH_RSS_SETTLE_MS, default 45 s), with nothing asked of the server meanwhile: "settled" is
+ * where memory sits.
  */
 import * as Y from 'yjs';
 import { HybridClock, applyPatch, productKind } from '@concord/shared';
