@@ -2,8 +2,12 @@
  * The IPC protocol of the benchmark's server children (harness.ts `startServerProcess`): once
  * listening a child sends `{port, ...info}`; it answers `{cmd:'cpu'}` with its CPU usage, RSS and
  * the number of documents it holds in memory, `{cmd:'gc'}` the same after a forced full garbage
- * collection (children run with --expose-gc), and exits on `{cmd:'stop'}`.
+ * collection (children run with --expose-gc), and exits on `{cmd:'stop'}`. Every answer also
+ * counts the full (mark-compact) collections so far, forced ones included: the docs scenario waits
+ * for one V8 starts on its own to read where memory settles.
  */
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+
 export function serveBenchIpc(options: {
   readonly port: number;
   readonly info?: Record<string, unknown>;
@@ -12,7 +16,17 @@ export function serveBenchIpc(options: {
 }): void {
   const send = process.send?.bind(process);
   if (!send) throw new Error('benchmark child: needs IPC');
+  let majorGcs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      if (
+        (entry as { detail?: { kind?: number } }).detail?.kind ===
+        constants.NODE_PERFORMANCE_GC_MAJOR
+      )
+        majorGcs += 1;
+  }).observe({ entryTypes: ['gc'] });
   const stats = () => ({
+    majorGcs,
     cpu: process.cpuUsage(),
     rss: process.memoryUsage().rss,
     heapUsed: process.memoryUsage().heapUsed,

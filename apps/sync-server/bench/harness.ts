@@ -19,6 +19,8 @@ export interface ServerStats {
   readonly heapUsed: number;
   /** Documents the server holds in memory. */
   readonly docs: number;
+  /** Full (mark-compact) collections so far, forced ones included (reported a moment late). */
+  readonly majorGcs: number;
 }
 
 export interface ServerProcess {
@@ -60,6 +62,7 @@ interface StatsReply {
   rss: number;
   heapUsed: number;
   docs: number;
+  majorGcs: number;
 }
 
 /**
@@ -126,6 +129,7 @@ async function startServerProcess(
               rss: r.rss,
               heapUsed: r.heapUsed,
               docs: r.docs,
+              majorGcs: r.majorGcs,
             });
           };
           const timer = setTimeout(() => {

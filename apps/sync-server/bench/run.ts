@@ -65,7 +65,7 @@ const options: BenchOptions = {
   ).map((p) => p.split(':').map(Number) as [number, number, number?]),
   history: numbers(env.BENCH_HISTORY, quick ? '2000,10000' : '20000,100000'),
   docs: Number(env.BENCH_DOCS || (quick ? 500 : 5_000)),
-  rssSettleMs: Number(env.BENCH_RSS_SETTLE_MS ?? 45_000),
+  rssSettleMs: Number(env.BENCH_RSS_SETTLE_MS ?? (quick ? 10_000 : 100_000)),
   bursts: numbers(env.BENCH_BURSTS, quick ? '2000,10000' : '20000,100000'),
   storm: Number(env.BENCH_STORM || (quick ? 50 : 200)),
   stormEdits: 5,

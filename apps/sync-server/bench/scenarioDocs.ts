@@ -15,10 +15,12 @@
  * fresh provider clients while all are open.
  *
  * RSS right after a forced GC still counts heap pages V8 has emptied but not yet returned: it
- * returns them in its own time (its memory reducer: 18–36 s after the last collection in the runs
- * measured, while the process idles). So idle and after are also read `rssSettleMs` later
- * (BENCH_RSS_SETTLE_MS, default 45 s), with nothing asked of the server meanwhile: "settled" is
- * where memory sits.
+ * returns them in its own time, by the collections of its memory reducer once the process idles
+ * (18 s, 36 s, or not within 45 s after the forced GC in the runs measured). So idle and after are
+ * also read once the server has run a full collection of its own after the forced one, and no
+ * other for 3 s, with nothing asked of it meanwhile but its counters ("settled": where memory
+ * sits); at most `rssSettleMs` (BENCH_RSS_SETTLE_MS, default 100 s, V8's own deadline for the
+ * reducer) after the forced GC, and the figures say how long it took.
  */
 import * as Y from 'yjs';
 import { HybridClock, applyPatch, productKind } from '@concord/shared';
@@ -119,11 +121,32 @@ async function settleUnloads(server: ServerProcess, minMs: number): Promise<Serv
   return stats;
 }
 
-/** RSS `ms` after `forced` (a forced GC's stats), the server left alone meanwhile. */
-async function settledRss(server: ServerProcess, forced: ServerStats, ms: number): Promise<number> {
-  if (ms <= 0) return forced.rss;
-  await sleep(ms);
-  return (await server.stats()).rss;
+/**
+ * RSS once the server has collected on its own after a forced GC (V8's memory reducer): after the
+ * first full collection it starts itself and 3 s without another; at most `maxMs` after the
+ * forced one. With how long that took, and whether the server collected at all.
+ */
+async function settledRss(
+  server: ServerProcess,
+  maxMs: number,
+): Promise<{ rss: number; afterS: number; collected: boolean }> {
+  const started = Date.now();
+  // The forced collections are reported a moment after the fact: count from after them.
+  await sleep(Math.min(2_000, maxMs));
+  const forced = (await server.stats()).majorGcs;
+  let seen = forced;
+  let lastChange = Date.now();
+  while (Date.now() - started < maxMs) {
+    await sleep(500);
+    const now = await server.stats();
+    if (now.majorGcs !== seen) {
+      seen = now.majorGcs;
+      lastChange = Date.now();
+    }
+    if (seen > forced && Date.now() - lastChange >= 3_000) break;
+  }
+  const rss = (await server.stats()).rss;
+  return { rss, afterS: Math.round((Date.now() - started) / 100) / 10, collected: seen > forced };
 }
 
 async function runDocs(server: ServerProcess, n: number, settleMs: number): Promise<ServerResult> {
@@ -131,7 +154,7 @@ async function runDocs(server: ServerProcess, n: number, settleMs: number): Prom
   await warmUp(server);
   await settleUnloads(server, UNLOAD_MS + 500);
   const idle = await server.gc();
-  const idleSettled = await settledRss(server, idle, settleMs);
+  const idleSettled = await settledRss(server, settleMs);
 
   const clients: DocClient[] = [];
   const cpu0 = await server.cpuSeconds();
@@ -170,7 +193,7 @@ async function runDocs(server: ServerProcess, n: number, settleMs: number): Prom
   const unloaded = await settleUnloads(server, UNLOAD_MS + 1_000);
   const after = await server.gc();
   for (const c of clients) c.doc.destroy();
-  const afterSettled = await settledRss(server, after, settleMs);
+  const afterSettled = await settledRss(server, settleMs);
   return {
     figures: {
       cpuMsPerDoc: round(((cpu1 - cpu0) * 1000) / n, 3),
@@ -182,9 +205,14 @@ async function runDocs(server: ServerProcess, n: number, settleMs: number): Prom
       docsLoadedOpen: open.docs,
       afterRssMB: round(after.rss / MB, 1),
       rssAfterPctOfIdle: round((100 * after.rss) / idle.rss, 1),
-      idleSettledRssMB: round(idleSettled / MB, 1),
-      afterSettledRssMB: round(afterSettled / MB, 1),
-      rssSettledPctOfIdle: round((100 * afterSettled) / idleSettled, 1),
+      idleSettledRssMB: round(idleSettled.rss / MB, 1),
+      afterSettledRssMB: round(afterSettled.rss / MB, 1),
+      rssSettledPctOfIdle: round((100 * afterSettled.rss) / idleSettled.rss, 1),
+      idleSettledAfterS: idleSettled.afterS,
+      afterSettledAfterS: afterSettled.afterS,
+      // 1: the server collected on its own before the reading (0: the deadline came first).
+      idleSettledByGc: idleSettled.collected ? 1 : 0,
+      afterSettledByGc: afterSettled.collected ? 1 : 0,
       idleHeapMB: round(idle.heapUsed / MB, 1),
       openHeapMB: round(open.heapUsed / MB, 1),
       afterHeapMB: round(after.heapUsed / MB, 1),
