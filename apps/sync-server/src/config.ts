@@ -10,6 +10,8 @@ export interface ServerConfig {
   readonly demoAuth: boolean;
   readonly logLevel: string;
   readonly idleUnloadMs: number;
+  /** Hand memory freed by unloaded documents back to the OS (glibc only; memoryTrim.ts). */
+  readonly trimAfterUnload: boolean;
   readonly maxFrameBytes: number;
   readonly maxDocBytes: number;
   readonly maxMessagesPerSecond: number;
@@ -73,6 +75,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     demoAuth: env.DEMO_AUTH === 'on',
     logLevel: env.LOG_LEVEL ?? 'info',
     idleUnloadMs: int(env.IDLE_UNLOAD_MS, 30_000),
+    trimAfterUnload: env.TRIM_AFTER_UNLOAD !== 'off',
     maxFrameBytes: int(env.MAX_FRAME_BYTES, 2 * 1024 * 1024),
     maxDocBytes: int(env.MAX_DOC_BYTES, 16 * 1024 * 1024),
     maxMessagesPerSecond: int(env.MAX_MESSAGES_PER_SECOND, 20_000),

@@ -38,6 +38,7 @@ import { SqliteChargeBook } from './orders/sqliteChargeBook.js';
 import { SagaMetrics } from './orders/sagaMetrics.js';
 import type { ReservationStore } from './orders/reservationStore.js';
 import { SqliteReservationStore } from './orders/sqliteReservationStore.js';
+import { MemoryTrimmer, loadMallocTrim } from './memoryTrim.js';
 
 export interface ServerParts {
   readonly store: EventStore;
@@ -103,8 +104,11 @@ export async function startServer(
   const feed = parts.feed ?? new InProcessChangeFeed();
   const fanOut = parts.fanOut ?? new InProcessFanOut();
   const tokens = new Tokens(config.authSecret);
+  const trim = config.trimAfterUnload ? await loadMallocTrim() : undefined;
+  const trimmer = trim ? new MemoryTrimmer(trim) : undefined;
   const hub = new DocHub(parts.store, feed, fanOut, metrics, logger, {
     idleUnloadMs: config.idleUnloadMs,
+    ...(trimmer ? { unloaded: () => trimmer.unloaded() } : {}),
     snapshotEvery: config.snapshotEvery,
     broadcastWindowMs: config.broadcastWindowMs,
     commitWindowMs: config.commitWindowMs,
@@ -237,6 +241,7 @@ export async function startServer(
         await payments?.close();
         await saga.close();
         await hub.close();
+        trimmer?.close();
         await feed.close();
         await ledger.close();
         await chargeBook.close();

@@ -30,6 +30,8 @@ const MERGE_AS_STORED = 8;
 
 export interface DocHubOptions {
   readonly idleUnloadMs: number;
+  /** Called once a document has left memory (the memory trimmer counts them). */
+  readonly unloaded?: () => void;
   readonly snapshotEvery: number;
   readonly maxSkewMs: number;
   readonly maxDocBytes: number;
@@ -220,6 +222,7 @@ export class DocHub {
       this.slots.delete(name);
       this.forget(live);
       live.destroy();
+      this.options.unloaded?.();
     } catch (error) {
       if (this.slots.get(name) === slot) this.slots.delete(name);
       this.logger.warn({ err: error, doc: name }, 'unload failed');
