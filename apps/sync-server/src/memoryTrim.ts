@@ -9,8 +9,8 @@
  * prebuilt binaries) makes the one call.
  *
  * When: after a full collection within `windowMs` of an unload (the collections after unloads
- * free their buffers, the first and those of V8's memory reducer half a minute later alike), a
- * second later (V8 frees array buffers off the main thread), at most once per `minIntervalMs`.
+ * free their buffers, the first and those of V8's memory reducer 10-60 s later alike), a second
+ * later (V8 frees array buffers off the main thread), at most once per `minIntervalMs`.
  * A trim takes a few milliseconds; a server that unloads nothing never trims. Where there is no glibc (musl, macOS, Windows:
  * their allocators return memory themselves) there is nothing to call and nothing happens.
  */
@@ -34,7 +34,7 @@ export async function loadMallocTrim(): Promise<Trim | undefined> {
 export interface TrimOptions {
   /** Wait after the collection, for buffers freed off the main thread (default 1 s). */
   readonly delayMs?: number;
-  /** At most one trim per this long (default 30 s). */
+  /** At most one trim per this long (default 10 s). */
   readonly minIntervalMs?: number;
   /** Collections this long after the last unload still trim (default 2 min). */
   readonly windowMs?: number;
@@ -58,7 +58,7 @@ export class MemoryTrimmer {
     options: TrimOptions = {},
   ) {
     this.delayMs = options.delayMs ?? 1_000;
-    this.minIntervalMs = options.minIntervalMs ?? 30_000;
+    this.minIntervalMs = options.minIntervalMs ?? 10_000;
     this.windowMs = options.windowMs ?? 120_000;
     this.now = options.now ?? (() => performance.now());
     this.observer = new PerformanceObserver((list) => {

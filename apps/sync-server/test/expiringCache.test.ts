@@ -58,6 +58,17 @@ describe('ExpiringCache', () => {
     expect(cache.size).toBe(1);
   });
 
+  it('ACC6: an answer older than ttl is not reused even when the clock stepped back behind it', () => {
+    let now = 10_000;
+    const cache = new ExpiringCache<string>(5_000, 100, () => now);
+    cache.set('a', 'A');
+    now = 0; // the clock is stepped back: 'b' is stored behind 'a' with an earlier time
+    cache.set('b', 'B');
+    now = 5_001;
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')).toEqual({ value: 'A' });
+  });
+
   it('ACC6: beyond max, the oldest entry makes room', () => {
     const cache = new ExpiringCache<number>(60_000, 3, () => 0);
     for (const [i, key] of ['a', 'b', 'c', 'd'].entries()) cache.set(key, i);

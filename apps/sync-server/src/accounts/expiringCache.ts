@@ -21,7 +21,8 @@ export class ExpiringCache<V> {
   get(key: string): { value: V } | undefined {
     this.dropExpired();
     const hit = this.entries.get(key);
-    return hit ? { value: hit.value } : undefined;
+    // Checked on its own too: should the clock step back, an older entry can sit behind newer ones.
+    return hit && hit.at > this.now() - this.ttlMs ? { value: hit.value } : undefined;
   }
 
   set(key: string, value: V): void {

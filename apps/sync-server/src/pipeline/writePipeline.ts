@@ -322,7 +322,8 @@ export class WritePipeline {
       );
     // The document waits for this write, not for its result: an idle document keeps nothing of
     // its last write (the entries, their bytes and field changes) once the writer is answered.
-    live.tail = committed.then(nothing);
+    // (Both ways: should a step after the commit throw, the caller handles that, not the tail.)
+    live.tail = committed.then(nothing, nothing);
     return committed;
   }
 
