@@ -6,7 +6,8 @@
  * counts the full (mark-compact) collections so far, forced ones included: the docs scenario waits
  * for one V8 starts on its own to read where memory settles.
  */
-import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { isFullCollection } from '../src/memoryTrim.js';
 
 export function serveBenchIpc(options: {
   readonly port: number;
@@ -18,12 +19,7 @@ export function serveBenchIpc(options: {
   if (!send) throw new Error('benchmark child: needs IPC');
   let majorGcs = 0;
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries())
-      if (
-        (entry as { detail?: { kind?: number } }).detail?.kind ===
-        constants.NODE_PERFORMANCE_GC_MAJOR
-      )
-        majorGcs += 1;
+    majorGcs += list.getEntries().filter(isFullCollection).length;
   }).observe({ entryTypes: ['gc'] });
   const stats = () => ({
     majorGcs,

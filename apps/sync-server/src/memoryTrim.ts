@@ -10,11 +10,17 @@
  *
  * When: after a full collection within `windowMs` of an unload (the collections after unloads
  * free their buffers, the first and those of V8's memory reducer 10-60 s later alike), a second
- * later (V8 frees array buffers off the main thread), at most once per `minIntervalMs`.
- * A trim takes a few milliseconds; a server that unloads nothing never trims. Where there is no glibc (musl, macOS, Windows:
- * their allocators return memory themselves) there is nothing to call and nothing happens.
+ * later (V8 frees array buffers off the main thread), at most once per `minIntervalMs`. A trim
+ * takes a few milliseconds; a server that unloads nothing never trims. Where there is no glibc
+ * (musl, macOS, Windows: their allocators return memory themselves) nothing happens.
  */
-import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
+
+/** Is this `gc` performance entry a full (mark-compact) collection? */
+export function isFullCollection(entry: PerformanceEntry): boolean {
+  const detail = (entry as { detail?: { kind?: number } }).detail;
+  return detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR;
+}
 
 /** Return free malloc memory to the OS; true if any was returned. */
 export type Trim = () => boolean;
@@ -50,7 +56,7 @@ export class MemoryTrimmer {
   private readonly minIntervalMs: number;
   private readonly windowMs: number;
   private readonly now: () => number;
-  /** Trims done so far (metrics, tests). */
+  /** Trims done so far (tests). */
   trims = 0;
 
   constructor(
@@ -62,14 +68,7 @@ export class MemoryTrimmer {
     this.windowMs = options.windowMs ?? 120_000;
     this.now = options.now ?? (() => performance.now());
     this.observer = new PerformanceObserver((list) => {
-      const full = list
-        .getEntries()
-        .some(
-          (e) =>
-            (e as { detail?: { kind?: number } }).detail?.kind ===
-            constants.NODE_PERFORMANCE_GC_MAJOR,
-        );
-      if (full) this.collected();
+      if (list.getEntries().some(isFullCollection)) this.collected();
     });
     this.observer.observe({ entryTypes: ['gc'] });
   }
