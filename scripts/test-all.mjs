@@ -43,6 +43,30 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const reports = [];
+// The failed tests by name, printed last: CI logs are often read from their end only.
+const failures = [];
+const firstLine = (text) =>
+  String(text ?? '')
+    .replace(/\u001b\[[0-9;]*m/g, '') // colours
+    .split('\n')
+    .find((line) => line.trim()) ?? '';
+
+function vitestFailures(report) {
+  for (const file of report.testResults ?? [])
+    for (const test of file.assertionResults ?? [])
+      if (test.status === 'failed')
+        failures.push(`${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+}
+
+function playwrightFailures(suite) {
+  for (const spec of suite.specs ?? [])
+    for (const test of spec.tests ?? [])
+      if (test.status === 'unexpected') {
+        const error = test.results?.at(-1)?.error?.message;
+        failures.push(`${spec.file}:${spec.line} ${spec.title}: ${firstLine(error)}`);
+      }
+  for (const child of suite.suites ?? []) playwrightFailures(child);
+}
 for (const ws of workspaces) {
   const dir = join(ws, 'test-results');
   if (!existsSync(dir)) continue;
@@ -54,11 +78,13 @@ for (const ws of workspaces) {
       passed += report.numPassedTests;
       failed += report.numFailedTests;
       skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+      vitestFailures(report);
     } else if (report.stats) {
       // playwright json reporter
       passed += report.stats.expected + (report.stats.flaky ?? 0);
       failed += report.stats.unexpected;
       skipped += report.stats.skipped ?? 0;
+      for (const suite of report.suites ?? []) playwrightFailures(suite);
     }
   }
 }
@@ -66,6 +92,7 @@ if (reports.length === 0) failed += 1; // no suite reported: something broke bef
 const ok =
   run.status === 0 && failed === 0 && lint.status === 0 && types.status === 0 && knip.status === 0;
 if (run.status !== 0 && failed === 0) failed += 1; // a suite crashed without a report
+if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `- ${f}`).join('\n')}`);
 console.log(`\nsuites reported: ${reports.length}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(ok ? 0 : 1);
