@@ -21,6 +21,7 @@ export interface DirectoryOptions {
 }
 
 const MAX_CACHED = 10_000;
+const READ_ATTEMPTS = 3;
 
 export class AccountDirectory {
   /** Answers of the last `cacheMs`: expired ones are dropped, not kept (expiringCache.ts). */
@@ -29,6 +30,8 @@ export class AccountDirectory {
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
   private readonly listeners = new Set<(change: AccountChange) => void>();
+  /** Announcements heard so far (see readAcrossChanges). */
+  private changes = 0;
 
   constructor(
     readonly store: AccountStore,
@@ -40,6 +43,7 @@ export class AccountDirectory {
     this.accounts = new ExpiringCache(cacheMs, MAX_CACHED, this.now);
     this.families = new ExpiringCache(cacheMs, MAX_CACHED, this.now);
     this.unsubscribe = events.subscribe((change) => {
+      this.changes += 1;
       this.accounts.delete(change.userId);
       if (change.type === 'session') this.families.delete(change.family);
       for (const listener of [...this.listeners]) listener(change);
@@ -60,17 +64,35 @@ export class AccountDirectory {
   async account(id: string): Promise<Account | undefined> {
     const hit = this.accounts.get(id);
     if (hit) return hit.value;
-    const account = await this.store.byId(id);
-    this.accounts.set(id, account);
-    return account;
+    const { value, settled } = await this.readAcrossChanges(() => this.store.byId(id));
+    if (settled) this.accounts.set(id, value);
+    return value;
   }
 
   private async familyActive(family: string): Promise<boolean> {
     const hit = this.families.get(family);
     if (hit) return hit.value;
-    const active = await this.store.familyActive(family, this.now());
-    this.families.set(family, active);
-    return active;
+    const { value, settled } = await this.readAcrossChanges(() =>
+      this.store.familyActive(family, this.now()),
+    );
+    if (settled) this.families.set(family, value);
+    return value;
+  }
+
+  /**
+   * A store read that no announcement overtook: one that arrived meanwhile may have dropped the
+   * cache before the read saw the change, so the read is made again (a few times at most; the
+   * last answer is returned uncached if changes keep coming).
+   */
+  private async readAcrossChanges<T>(
+    read: () => Promise<T>,
+  ): Promise<{ value: T; settled: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      const before = this.changes;
+      const value = await read();
+      const settled = this.changes === before;
+      if (settled || attempt === READ_ATTEMPTS) return { value, settled };
+    }
   }
 
   /** The user a verified token stands for now, or why they are refused. */
