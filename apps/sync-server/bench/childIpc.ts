@@ -4,8 +4,10 @@
  * the number of documents it holds in memory, `{cmd:'gc'}` the same after a forced full garbage
  * collection (children run with --expose-gc), and exits on `{cmd:'stop'}`. Every answer also
  * counts the full (mark-compact) collections so far, forced ones included: the docs scenario waits
- * for one V8 starts on its own to read where memory settles.
+ * for one V8 starts on its own to read where memory settles. The CPU of the main thread is given
+ * apart: the rest is worker threads (Concord's SQLite writer) and V8's own (compiler, GC helpers).
  */
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { isFullCollection } from '../src/memoryTrim.js';
 
@@ -24,6 +26,7 @@ export function serveBenchIpc(options: {
   const stats = () => ({
     majorGcs,
     cpu: process.cpuUsage(),
+    mainCpuS: mainThreadCpuSeconds(),
     rss: process.memoryUsage().rss,
     heapUsed: process.memoryUsage().heapUsed,
     docs: options.loadedDocs(),
@@ -49,4 +52,23 @@ export function serveBenchIpc(options: {
     }
   });
   send({ port: options.port, ...options.info });
+}
+
+/** Linux's clock ticks per second for /proc times (USER_HZ, 100 on every Linux this runs on). */
+const TICKS_PER_S = 100;
+
+/**
+ * CPU seconds of this process's main thread (user + system), from /proc: the main thread's task id
+ * is the process id. Undefined where there is no /proc (its resolution is 10 ms).
+ */
+function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start with the state, field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
+    return Number.isFinite(ticks) ? ticks / TICKS_PER_S : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -60,6 +60,11 @@ export interface FanoutResult {
   propagationMs: Latency;
   durableAckMs: (Latency & { within100msPct: number | null; unacked: number }) | null;
   serverCpuS: number;
+  /**
+   * Share of that CPU on the server's main thread (%); the rest ran on other threads: Concord's
+   * SQLite writer, V8's compiler and GC helpers. Null where the main thread cannot be read apart.
+   */
+  serverMainThreadPct: number | null;
   /** Server CPU per update message delivered (µs): CPU over edits × recipients in the window. */
   serverCpuUsPerDelivery: number | null;
   serverCpuMsPer1kEdits: number | null;
@@ -249,7 +254,7 @@ export async function fanout(
     const stockBefore = stockOf(observers[0]!.doc, docName);
 
     const m0 = isConcord ? await scrapeMetrics(server) : undefined;
-    const cpu0 = await server.cpuSeconds();
+    const stats0 = await server.stats();
     const meter = clientMeter();
     const t0 = performance.now();
     run.windowEnd = t0 + options.durationMs;
@@ -271,7 +276,7 @@ export async function fanout(
     clearInterval(ticker);
     run.running = false;
     const client = meter();
-    const cpu1 = await server.cpuSeconds();
+    const stats1 = await server.stats();
     const m1 = isConcord ? await scrapeMetrics(server) : undefined;
     const elapsedS = (performance.now() - t0) / 1000;
 
@@ -318,7 +323,11 @@ export async function fanout(
 
     const throughput = run.completedInWindow / (options.durationMs / 1000);
     const recipients = options.clients - 1 + options.observers;
-    const cpuS = cpu1 - cpu0;
+    const cpuS = stats1.cpuS - stats0.cpuS;
+    const mainCpuS =
+      stats0.mainCpuS === undefined || stats1.mainCpuS === undefined
+        ? undefined
+        : stats1.mainCpuS - stats0.mainCpuS;
     const offeredPerS = options.ratePerS ?? null;
     const ack = latencySummary(run.ackMs);
     return {
@@ -340,6 +349,8 @@ export async function fanout(
           }
         : null,
       serverCpuS: round(cpuS, 2)!,
+      serverMainThreadPct:
+        mainCpuS === undefined || cpuS <= 0 ? null : round((100 * mainCpuS) / cpuS, 0),
       serverCpuUsPerDelivery: run.completedInWindow
         ? round((cpuS * 1e6) / (run.completedInWindow * recipients), 2)
         : null,

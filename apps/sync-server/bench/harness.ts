@@ -14,6 +14,8 @@ export const SERVER_KINDS: readonly ServerKind[] = ['reference', 'hocuspocus', '
 export interface ServerStats {
   /** CPU seconds (user + system) used so far, worker threads included. */
   readonly cpuS: number;
+  /** The same for the main thread alone (JavaScript, sockets); undefined where it cannot be read. */
+  readonly mainCpuS: number | undefined;
   readonly rss: number;
   /** V8 heap in use (after a forced GC: what is still reachable). */
   readonly heapUsed: number;
@@ -59,6 +61,7 @@ const CHILD_SCRIPT: Record<ServerKind, string> = {
 
 interface StatsReply {
   cpu: { user: number; system: number };
+  mainCpuS: number | undefined;
   rss: number;
   heapUsed: number;
   docs: number;
@@ -126,6 +129,7 @@ async function startServerProcess(
             const r = m as StatsReply;
             resolve({
               cpuS: (r.cpu.user + r.cpu.system) / 1e6,
+              mainCpuS: r.mainCpuS,
               rss: r.rss,
               heapUsed: r.heapUsed,
               docs: r.docs,

@@ -33,6 +33,7 @@ export function fanoutServerResult(res: FanoutResult): ServerResult {
       editsSent: res.editsSent,
       serverCpuS: res.serverCpuS,
       cpuUsPerDelivery: res.serverCpuUsPerDelivery,
+      mainThreadPct: res.serverMainThreadPct,
       cpuMsPer1kEdits: res.serverCpuMsPer1kEdits,
       propagationP50Ms: res.propagationMs.p50,
       propagationP99Ms: res.propagationMs.p99,
@@ -51,7 +52,9 @@ export function fanoutServerResult(res: FanoutResult): ServerResult {
 export function describeFanout(label: string, kind: ServerKind, res: FanoutResult): string {
   return (
     `${label}, ${kind}: ${res.throughputEditsPerS} edits/s delivered, ` +
-    `${res.serverCpuUsPerDelivery} µs server CPU per delivered update, propagation p50 ` +
+    `${res.serverCpuUsPerDelivery} µs server CPU per delivered update` +
+    (res.serverMainThreadPct === null ? '' : ` (${res.serverMainThreadPct}% on its main thread)`) +
+    `, propagation p50 ` +
     `${res.propagationMs.p50} p99 ${res.propagationMs.p99} ms` +
     (res.durableAckMs
       ? `, ack p50 ${res.durableAckMs.p50} p99 ${res.durableAckMs.p99} ms (${res.durableAckMs.within100msPct}% ≤ 100 ms)`

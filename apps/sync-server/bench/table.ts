@@ -91,6 +91,11 @@ const SCENARIOS: Record<string, Scenario> = {
           when: (p) => (p.clients === 50 || p.clients === 200) && !p.history,
         },
       },
+      {
+        key: 'mainThreadPct',
+        label: 'share of that CPU on the main thread (%)',
+        plain: true,
+      },
       { key: 'throughputEditsPerS', label: 'delivered (edits/s)' },
       { key: 'propagationP99Ms', label: 'propagation p99 (ms)' },
       { key: 'ackP50Ms', label: 'durable ack p50 (ms)' },
