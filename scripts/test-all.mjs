@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = new URL('..', import.meta.url).pathname;
 const workspaces = ['packages', 'apps'].flatMap((dir) =>
@@ -46,16 +47,22 @@ const reports = [];
 // The failed tests by name, printed last: CI logs are often read from their end only.
 const failures = [];
 const firstLine = (text) =>
-  String(text ?? '')
-    .replace(/\u001b\[[0-9;]*m/g, '') // colours
+  stripVTControlCharacters(String(text ?? ''))
     .split('\n')
     .find((line) => line.trim()) ?? '';
 
 function vitestFailures(report) {
-  for (const file of report.testResults ?? [])
+  for (const file of report.testResults ?? []) {
+    // A file that failed as a whole (an import error, a hook that threw) may list no test.
+    if (
+      file.status === 'failed' &&
+      !(file.assertionResults ?? []).some((t) => t.status === 'failed')
+    )
+      failures.push(`${file.name}: ${firstLine(file.message)}`);
     for (const test of file.assertionResults ?? [])
       if (test.status === 'failed')
         failures.push(`${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+  }
 }
 
 function playwrightFailures(suite) {
@@ -85,6 +92,9 @@ for (const ws of workspaces) {
       failed += report.stats.unexpected;
       skipped += report.stats.skipped ?? 0;
       for (const suite of report.suites ?? []) playwrightFailures(suite);
+      // Errors outside any test (the web server did not start, a config error).
+      for (const error of report.errors ?? [])
+        failures.push(`playwright: ${firstLine(error.message)}`);
     }
   }
 }

@@ -350,7 +350,9 @@ export async function fanout(
         : null,
       serverCpuS: round(cpuS, 2)!,
       serverMainThreadPct:
-        mainCpuS === undefined || cpuS <= 0 ? null : round((100 * mainCpuS) / cpuS, 0),
+        mainCpuS === undefined || cpuS <= 0
+          ? null
+          : round(Math.min(100, (100 * mainCpuS) / cpuS), 0), // ticks of 10 ms: ±2 points
       serverCpuUsPerDelivery: run.completedInWindow
         ? round((cpuS * 1e6) / (run.completedInWindow * recipients), 2)
         : null,

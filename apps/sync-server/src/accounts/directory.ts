@@ -21,7 +21,7 @@ export interface DirectoryOptions {
 }
 
 const MAX_CACHED = 10_000;
-const READ_ATTEMPTS = 3;
+const ADMIT_ATTEMPTS = 3;
 
 export class AccountDirectory {
   /** Answers of the last `cacheMs`: expired ones are dropped, not kept (expiringCache.ts). */
@@ -30,7 +30,7 @@ export class AccountDirectory {
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
   private readonly listeners = new Set<(change: AccountChange) => void>();
-  /** Announcements heard so far (see readAcrossChanges). */
+  /** Announcements heard so far: a read that one overtook is not cached, an admit is redone. */
   private changes = 0;
 
   constructor(
@@ -64,39 +64,36 @@ export class AccountDirectory {
   async account(id: string): Promise<Account | undefined> {
     const hit = this.accounts.get(id);
     if (hit) return hit.value;
-    const { value, settled } = await this.readAcrossChanges(() => this.store.byId(id));
-    if (settled) this.accounts.set(id, value);
-    return value;
+    const before = this.changes;
+    const account = await this.store.byId(id);
+    // An announcement during the read may have dropped the cache before the read saw the change.
+    if (this.changes === before) this.accounts.set(id, account);
+    return account;
   }
 
   private async familyActive(family: string): Promise<boolean> {
     const hit = this.families.get(family);
     if (hit) return hit.value;
-    const { value, settled } = await this.readAcrossChanges(() =>
-      this.store.familyActive(family, this.now()),
-    );
-    if (settled) this.families.set(family, value);
-    return value;
+    const before = this.changes;
+    const active = await this.store.familyActive(family, this.now());
+    if (this.changes === before) this.families.set(family, active);
+    return active;
   }
 
   /**
-   * A store read that no announcement overtook: one that arrived meanwhile may have dropped the
-   * cache before the read saw the change, so the read is made again (a few times at most; the
-   * last answer is returned uncached if changes keep coming).
+   * The user a verified token stands for now, or why they are refused. An answer that an
+   * announcement overtook may predate the change, so it is worked out again (a few times at
+   * most: under a stream of changes the last answer stands, and the 30 s recheck follows).
    */
-  private async readAcrossChanges<T>(
-    read: () => Promise<T>,
-  ): Promise<{ value: T; settled: boolean }> {
+  async admit(user: User): Promise<VerifyResult> {
     for (let attempt = 1; ; attempt++) {
       const before = this.changes;
-      const value = await read();
-      const settled = this.changes === before;
-      if (settled || attempt === READ_ATTEMPTS) return { value, settled };
+      const verdict = await this.check(user);
+      if (this.changes === before || attempt === ADMIT_ATTEMPTS) return verdict;
     }
   }
 
-  /** The user a verified token stands for now, or why they are refused. */
-  async admit(user: User): Promise<VerifyResult> {
+  private async check(user: User): Promise<VerifyResult> {
     const account = await this.account(user.id);
     if (!account) {
       return user.sessionId
