@@ -25,6 +25,7 @@ import {
   HOST,
   clientMeter,
   latencySummary,
+  mainThreadPct,
   round,
   scrapeMetrics,
   sleep,
@@ -324,10 +325,6 @@ export async function fanout(
     const throughput = run.completedInWindow / (options.durationMs / 1000);
     const recipients = options.clients - 1 + options.observers;
     const cpuS = stats1.cpuS - stats0.cpuS;
-    const mainCpuS =
-      stats0.mainCpuS === undefined || stats1.mainCpuS === undefined
-        ? undefined
-        : stats1.mainCpuS - stats0.mainCpuS;
     const offeredPerS = options.ratePerS ?? null;
     const ack = latencySummary(run.ackMs);
     return {
@@ -349,10 +346,7 @@ export async function fanout(
           }
         : null,
       serverCpuS: round(cpuS, 2)!,
-      serverMainThreadPct:
-        mainCpuS === undefined || cpuS <= 0
-          ? null
-          : round(Math.min(100, (100 * mainCpuS) / cpuS), 0), // ticks of 10 ms: ±2 points
+      serverMainThreadPct: mainThreadPct(stats0, stats1),
       serverCpuUsPerDelivery: run.completedInWindow
         ? round((cpuS * 1e6) / (run.completedInWindow * recipients), 2)
         : null,

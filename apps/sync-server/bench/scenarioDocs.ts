@@ -7,7 +7,8 @@
  * or the savedAck covering it (Concord: only after the edit is durably stored).
  *
  * Measured per server: server CPU per document for connect + sync + edit (until every edit is
- * answered, plus 2.5 s so Hocuspocus's debounced stores — 2 s — land in the window), RSS per open
+ * answered, plus 2.5 s so Hocuspocus's debounced stores — 2 s — land in the window) and the share
+ * of it on the main thread, RSS per open
  * document + connection ((RSS all open − idle RSS) / N, both after a forced GC), then all clients
  * close, the server unloads what it unloads (Concord after its idle delay, set to 2 s here instead
  * of 30 s; Hocuspocus when a document's last connection closes; the reference never, without
@@ -28,6 +29,7 @@ import { docState, freshMatches, verdict } from './checks.js';
 import { warmUp } from './clients.js';
 import {
   clientMeter,
+  mainThreadPct,
   round,
   sleep,
   waitFor,
@@ -157,7 +159,7 @@ async function runDocs(server: ServerProcess, n: number, settleMs: number): Prom
   const idleSettled = await settledRss(server, settleMs);
 
   const clients: DocClient[] = [];
-  const cpu0 = await server.cpuSeconds();
+  const stats0 = await server.stats();
   const meter = clientMeter();
   const t0 = performance.now();
   let next = 0;
@@ -180,7 +182,7 @@ async function runDocs(server: ServerProcess, n: number, settleMs: number): Prom
   if (failed > 0) v.problems.push(`${failed} of ${n} documents never answered the edit`);
   else v.checks.push(`all ${n} edits answered`);
   await sleep(SETTLE_MS);
-  const cpu1 = await server.cpuSeconds();
+  const stats1 = await server.stats();
   const open = await server.gc();
 
   for (let j = 0; j < Math.min(CHECKED, n); j++) {
@@ -196,7 +198,8 @@ async function runDocs(server: ServerProcess, n: number, settleMs: number): Prom
   const afterSettled = await settledRss(server, settleMs);
   return {
     figures: {
-      cpuMsPerDoc: round(((cpu1 - cpu0) * 1000) / n, 3),
+      cpuMsPerDoc: round(((stats1.cpuS - stats0.cpuS) * 1000) / n, 3),
+      mainThreadPct: mainThreadPct(stats0, stats1),
       openMs: round(openMs, 0),
       docsPerS: round(n / (openMs / 1000), 0),
       idleRssMB: round(idle.rss / MB, 1),

@@ -123,6 +123,11 @@ const SCENARIOS: Record<string, Scenario> = {
         target: { text: '≤ 0.8× reference', ratio: 0.8 },
       },
       {
+        key: 'mainThreadPct',
+        label: 'share of that CPU on the main thread (%)',
+        plain: true,
+      },
+      {
         key: 'rssPerDocKB',
         label: 'RSS per open document + connection (KB)',
         target: { text: '≤ 20 KB', max: 20 },
