@@ -57,11 +57,39 @@ function someone(id: string, sessionId?: string): User {
 }
 
 /** Waits (a bounded number of turns) until a read is held. */
-async function held(store: HeldReads, count = 1): Promise<void> {
-  for (let turn = 0; store.waiting < count; turn++) {
+async function held(store: HeldReads): Promise<void> {
+  for (let turn = 0; store.waiting === 0; turn++) {
     if (turn > 1_000) throw new Error('the read was never held');
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+interface Setup {
+  readonly store: HeldReads;
+  readonly directory: AccountDirectory;
+  readonly id: string;
+  readonly family: string;
+}
+
+/** Admits `user` while a read of `read` is held open and `change` is stored and announced. */
+async function admitAcross(t: Setup, read: Read, user: User, change: (t: Setup) => Promise<void>) {
+  t.store.holding = read;
+  const admitting = t.directory.admit(user);
+  await held(t.store);
+  t.store.holding = undefined;
+  await change(t);
+  t.store.release();
+  return admitting;
+}
+
+async function disable({ store, directory, id }: Setup): Promise<void> {
+  await store.update(id, { disabled: true }, Date.now());
+  await directory.announce({ type: 'account', userId: id });
+}
+
+async function signOut({ store, directory, id, family }: Setup): Promise<void> {
+  await store.revokeFamily(family, Date.now());
+  await directory.announce({ type: 'session', userId: id, family });
 }
 
 const DISABLED = { ok: false, error: 'this account is disabled' };
@@ -73,7 +101,7 @@ describe('account directory and announcements', () => {
     for (const close of closing.splice(0).reverse()) await close();
   });
 
-  async function setup() {
+  async function setup(): Promise<Setup> {
     const store = new HeldReads(':memory:');
     const directory = new AccountDirectory(store, new InProcessAccountEvents());
     closing.push(
@@ -98,45 +126,26 @@ describe('account directory and announcements', () => {
   }
 
   it('ACC6: an account disabled while its answer was being read is refused at once, not after the cache time', async () => {
-    const { store, directory, id } = await setup();
-    store.holding = 'account';
-    const first = directory.admit(someone(id));
-    await held(store);
-    store.holding = undefined;
-    // The change is stored and announced while the read above holds the old answer.
-    await store.update(id, { disabled: true }, Date.now());
-    await directory.announce({ type: 'account', userId: id });
-    store.release();
-    // The admit the announcement overtook is worked out again: it sees the change.
-    expect(await first).toEqual(DISABLED);
-    expect(await directory.admit(someone(id))).toEqual(DISABLED);
+    const t = await setup();
+    // The change is stored and announced while the account read holds the old answer; the admit
+    // it overtook is worked out again and sees the change.
+    expect(await admitAcross(t, 'account', someone(t.id), disable)).toEqual(DISABLED);
+    expect(await t.directory.admit(someone(t.id))).toEqual(DISABLED);
   });
 
   it('ACC6: an account disabled while the session was being checked is refused too', async () => {
-    const { store, directory, id, family } = await setup();
-    store.holding = 'session';
+    const t = await setup();
     // The account is read cleanly; the change lands during the session check that follows.
-    const checking = directory.admit(someone(id, family));
-    await held(store);
-    store.holding = undefined;
-    await store.update(id, { disabled: true }, Date.now());
-    await directory.announce({ type: 'account', userId: id });
-    store.release();
-    expect(await checking).toEqual(DISABLED);
+    const user = someone(t.id, t.family);
+    expect(await admitAcross(t, 'session', user, disable)).toEqual(DISABLED);
   });
 
   it('ACC6: a session signed out while it was being checked is refused from then on', async () => {
-    const { store, directory, id, family } = await setup();
-    await directory.account(id); // cached: only the session check reaches the store
-    store.holding = 'session';
-    const checking = directory.admit(someone(id, family));
-    await held(store);
-    store.holding = undefined;
-    await store.revokeFamily(family, Date.now());
-    await directory.announce({ type: 'session', userId: id, family });
-    store.release();
-    expect(await checking).toEqual(SIGNED_OUT);
-    expect(await directory.admit(someone(id, family))).toEqual(SIGNED_OUT);
+    const t = await setup();
+    await t.directory.account(t.id); // cached: only the session check reaches the store
+    const user = someone(t.id, t.family);
+    expect(await admitAcross(t, 'session', user, signOut)).toEqual(SIGNED_OUT);
+    expect(await t.directory.admit(user)).toEqual(SIGNED_OUT);
   });
 
   it('ACC6: under a stream of announcements an admit ends after three tries, and keeps nothing it read', async () => {
