@@ -55,8 +55,7 @@ export class SnapshotProgress {
   }
 
   due(every: number): boolean {
-    const entries = this.total.entries - this.covered.entries;
-    const bytes = this.total.bytes - this.covered.bytes;
+    const { entries, bytes } = this.since();
     return entries >= every && bytes * TAIL_SHARE >= this.bytes;
   }
 
