@@ -268,5 +268,33 @@ export function runEventStoreContract(name: string, create: () => Promise<EventS
         expect(back!.changes).toEqual(changes);
       }),
     );
+
+    it(
+      "STORE11: the store's other writes (snapshots, blame, idempotency records) made while an append is in flight never fail it",
+      withStore(async (store) => {
+        const appends = 200;
+        const failures: string[] = [];
+        for (let n = 1; n <= appends; n++) {
+          const pending = store.append([{ doc: 'product:a', entries: [entry(n)] }]);
+          // As the document hub does: a snapshot or blame index written while a commit is out.
+          await store.saveSnapshot('product:o', { seq: n, state: new Uint8Array([n & 255]) });
+          await store.putBlame('product:o', { seq: n, fields: {} });
+          await store.putIdempotent(`key-${n}`, { status: 200, body: String(n), headers: {} });
+          const [r] = await pending.catch((error: unknown) => [
+            { ok: false as const, message: String(error) },
+          ]);
+          if (!r!.ok) failures.push(`append ${n}: ${r!.message}`);
+        }
+        expect(failures).toEqual([]);
+        expect((await store.readLog('product:a', 0, appends + 1)).map((e) => e.seq)).toEqual(
+          Array.from({ length: appends }, (_, i) => i + 1),
+        );
+        expect((await store.load('product:o')).snapshot?.seq).toBe(appends);
+        expect((await store.getBlame('product:o'))?.seq).toBe(appends);
+        expect(await store.getIdempotent(`key-${appends}`)).toMatchObject({
+          body: String(appends),
+        });
+      }),
+    );
   });
 }

@@ -47,7 +47,7 @@ function makeAppender(db) {
     if (b.entries.length > 0) upsertHead.run(b.doc, seq, b.entries[b.entries.length - 1].ts);
     return current + 1;
   });
-  return db.transaction((batches, buf) => batches.map((b) => {
+  const all = db.transaction((batches, buf) => batches.map((b) => {
     try {
       return { ok: true, first: one(b, buf) };
     } catch (error) {
@@ -56,6 +56,10 @@ function makeAppender(db) {
       return { ok: false, code: 'failed', message: String(error && error.message || error) };
     }
   }));
+  // BEGIN IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before the first read.
+  // A deferred transaction reads the head first and cannot upgrade to a writer if another
+  // connection committed in between (SQLITE_BUSY at once, without waiting).
+  return (batches, buf) => all.immediate(batches, buf);
 }
 `;
 
