@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../src/store/memoryEventStore.js';
 import { SqliteEventStore } from '../src/store/sqliteEventStore.js';
 import { runEventStoreContract } from './eventStoreContract.js';
@@ -14,4 +16,34 @@ runEventStoreContract('sqlite (file, WAL)', async () => {
     dir.remove();
   };
   return store;
+});
+
+describe('SQLite event store file made before snapshots recorded schema versions', () => {
+  it('STORE12: opens it, reads its snapshots (no version) and records versions from then on', async () => {
+    const dir = tempDir();
+    const path = `${dir.path}/old.db`;
+    const old = new Database(path);
+    old.exec(
+      'CREATE TABLE snapshots (doc TEXT NOT NULL, seq INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (doc, seq)) WITHOUT ROWID',
+    );
+    old
+      .prepare('INSERT INTO snapshots (doc, seq, state) VALUES (?, ?, ?)')
+      .run('product:old', 0, Buffer.from([5]));
+    old.close();
+    const store = new SqliteEventStore(path);
+    try {
+      const before = (await store.load('product:old')).snapshot;
+      expect(before && [...before.state]).toEqual([5]);
+      expect(before?.schemaVersion).toBeUndefined();
+      await store.saveSnapshot('product:new', {
+        seq: 0,
+        state: new Uint8Array([6]),
+        schemaVersion: 3,
+      });
+      expect((await store.load('product:new')).snapshot?.schemaVersion).toBe(3);
+    } finally {
+      await store.close();
+      dir.remove();
+    }
+  });
 });

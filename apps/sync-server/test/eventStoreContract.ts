@@ -125,6 +125,27 @@ export function runEventStoreContract(name: string, create: () => Promise<EventS
     );
 
     it(
+      "STORE12: a snapshot keeps the document's schema version when its writer gave one",
+      withStore(async (store) => {
+        await store.append([{ doc: 'product:v', entries: [1, 2, 3].map((n) => entry(n)) }]);
+        await store.saveSnapshot('product:v', { seq: 1, state: new Uint8Array([1]) });
+        const unknown = (await store.load('product:v')).snapshot;
+        expect(unknown?.seq).toBe(1);
+        expect(unknown?.schemaVersion).toBeUndefined();
+        await store.saveSnapshot('product:v', {
+          seq: 2,
+          state: new Uint8Array([2]),
+          schemaVersion: 7,
+        });
+        expect((await store.load('product:v')).snapshot).toMatchObject({
+          seq: 2,
+          schemaVersion: 7,
+        });
+        expect((await store.load('product:v', 1)).snapshot?.schemaVersion).toBeUndefined();
+      }),
+    );
+
+    it(
       'STORE3: load gives back every update byte for byte, whatever its bytes (zeros, invalid UTF-8, empty-looking)',
       withStore(async (store) => {
         const updates = [

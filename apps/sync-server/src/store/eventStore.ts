@@ -42,6 +42,11 @@ export interface Snapshot {
   /** The snapshot contains every entry with sequence number ≤ seq. */
   readonly seq: number;
   readonly state: Uint8Array;
+  /**
+   * The document's schema version at `seq`, when its writer recorded it: a load can tell from it,
+   * before building the document, whether clients may be given this state as it is.
+   */
+  readonly schemaVersion?: number;
 }
 
 export interface AppendBatch {

@@ -88,7 +88,11 @@ export class MemoryEventStore implements EventStore {
     this.check();
     const list = this.snapshots.get(doc) ?? [];
     if (!list.some((s) => s.seq === snapshot.seq))
-      list.push({ seq: snapshot.seq, state: new Uint8Array(snapshot.state) });
+      list.push({
+        seq: snapshot.seq,
+        state: new Uint8Array(snapshot.state),
+        ...(snapshot.schemaVersion === undefined ? {} : { schemaVersion: snapshot.schemaVersion }),
+      });
     list.sort((a, b) => a.seq - b.seq);
     this.snapshots.set(doc, list);
   }

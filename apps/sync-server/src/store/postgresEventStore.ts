@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS ${s}.log (
   kind text NOT NULL, reason text, changes text NOT NULL, update bytea NOT NULL,
   PRIMARY KEY (doc, seq));
 CREATE TABLE IF NOT EXISTS ${s}.snapshots (
-  doc text NOT NULL, seq bigint NOT NULL, state bytea NOT NULL, PRIMARY KEY (doc, seq));
+  doc text NOT NULL, seq bigint NOT NULL, state bytea NOT NULL, schema integer, PRIMARY KEY (doc, seq));
+ALTER TABLE ${s}.snapshots ADD COLUMN IF NOT EXISTS schema integer;
 CREATE TABLE IF NOT EXISTS ${s}.idempotency (
   key text PRIMARY KEY, created_at bigint NOT NULL, response text NOT NULL);
 CREATE TABLE IF NOT EXISTS ${s}.client_owners (
@@ -219,14 +220,18 @@ export class PostgresEventStore implements EventStore {
   }
 
   async load(doc: string, atSeq = Number.MAX_SAFE_INTEGER) {
-    const snap = await this.pool.query<{ seq: string; state: Buffer }>(
-      `SELECT seq, state FROM ${this.s}.snapshots WHERE doc = $1 AND seq <= $2
+    const snap = await this.pool.query<{ seq: string; state: Buffer; schema: number | null }>(
+      `SELECT seq, state, schema FROM ${this.s}.snapshots WHERE doc = $1 AND seq <= $2
        ORDER BY seq DESC LIMIT 1`,
       [doc, atSeq],
     );
     const row = snap.rows[0];
     const snapshot: Snapshot | undefined = row
-      ? { seq: Number(row.seq), state: toBytes(row.state) }
+      ? {
+          seq: Number(row.seq),
+          state: toBytes(row.state),
+          ...(row.schema === null ? {} : { schemaVersion: row.schema }),
+        }
       : undefined;
     const tail = await this.pool.query<{ seq: string; update: Buffer }>(
       `SELECT seq, "update" FROM ${this.s}.log WHERE doc = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
@@ -264,9 +269,9 @@ export class PostgresEventStore implements EventStore {
 
   async saveSnapshot(doc: string, snapshot: Snapshot): Promise<void> {
     await this.pool.query(
-      `INSERT INTO ${this.s}.snapshots (doc, seq, state) VALUES ($1, $2, $3)
+      `INSERT INTO ${this.s}.snapshots (doc, seq, state, schema) VALUES ($1, $2, $3, $4)
        ON CONFLICT (doc, seq) DO NOTHING`,
-      [doc, snapshot.seq, toBuffer(snapshot.state)],
+      [doc, snapshot.seq, toBuffer(snapshot.state), snapshot.schemaVersion ?? null],
     );
   }
 

@@ -70,6 +70,10 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA_SQL);
+    // Files made before snapshots recorded their schema version (NULL: not recorded).
+    const columns = this.db.pragma('table_info(snapshots)') as { name: string }[];
+    if (!columns.some((c) => c.name === 'schema'))
+      this.db.exec('ALTER TABLE snapshots ADD COLUMN schema INTEGER');
     const useWorker = (options.worker ?? true) && path !== ':memory:' && path !== '';
     this.writer = useWorker
       ? new SqliteAppendWorker(path, options.synchronous ?? 'FULL')
@@ -84,8 +88,11 @@ export class SqliteEventStore implements EventStore {
       head: db.prepare<[string], { doc: string; seq: number; updated_at: number }>(
         'SELECT doc, seq, updated_at FROM docs WHERE doc = ?',
       ),
-      snapshotAt: db.prepare<[string, number], { seq: number; state: Buffer }>(
-        'SELECT seq, state FROM snapshots WHERE doc = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
+      snapshotAt: db.prepare<
+        [string, number],
+        { seq: number; state: Buffer; schema: number | null }
+      >(
+        'SELECT seq, state, schema FROM snapshots WHERE doc = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
       ),
       after: db.prepare<[string, number, number], LogRow>(
         'SELECT * FROM log WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?',
@@ -97,7 +104,7 @@ export class SqliteEventStore implements EventStore {
         'SELECT client, user FROM client_owners WHERE doc = ?',
       ),
       saveSnapshot: db.prepare(
-        'INSERT OR IGNORE INTO snapshots (doc, seq, state) VALUES (?, ?, ?)',
+        'INSERT OR IGNORE INTO snapshots (doc, seq, state, schema) VALUES (?, ?, ?, ?)',
       ),
       list: db.prepare<[string, string], { doc: string; seq: number; updated_at: number }>(
         'SELECT doc, seq, updated_at FROM docs WHERE doc >= ? AND doc < ? ORDER BY doc',
@@ -133,7 +140,11 @@ export class SqliteEventStore implements EventStore {
   async load(doc: string, atSeq = Number.MAX_SAFE_INTEGER) {
     const row = this.stmts.snapshotAt.get(doc, atSeq);
     const snapshot: Snapshot | undefined = row
-      ? { seq: row.seq, state: bytes(row.state) }
+      ? {
+          seq: row.seq,
+          state: bytes(row.state),
+          ...(row.schema === null ? {} : { schemaVersion: row.schema }),
+        }
       : undefined;
     return { snapshot, tail: await this.tail.readInTurns(doc, snapshot?.seq ?? 0, atSeq) };
   }
@@ -151,7 +162,12 @@ export class SqliteEventStore implements EventStore {
   }
 
   async saveSnapshot(doc: string, snapshot: Snapshot): Promise<void> {
-    this.stmts.saveSnapshot.run(doc, snapshot.seq, Buffer.from(snapshot.state));
+    this.stmts.saveSnapshot.run(
+      doc,
+      snapshot.seq,
+      Buffer.from(snapshot.state),
+      snapshot.schemaVersion ?? null,
+    );
   }
 
   async head(doc: string): Promise<DocHead | undefined> {
