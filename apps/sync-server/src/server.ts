@@ -112,6 +112,7 @@ export async function startServer(
     snapshotEvery: config.snapshotEvery,
     broadcastWindowMs: config.broadcastWindowMs,
     commitWindowMs: config.commitWindowMs,
+    storedAskWaitMs: config.storedAskWaitMs,
     maxSkewMs: config.maxSkewMs,
     maxDocBytes: config.maxDocBytes,
     ...parts.follower,

@@ -1,12 +1,19 @@
 /**
  * The documents loaded on this instance: loads them on demand (log, snapshot and client-id
  * owners), shares one LiveDoc among its connections and HTTP requests, unloads idle ones, drops
- * one whose memory ran ahead of its log, compacts logs into snapshots and publishes change
- * events. Owns the write pipeline and the follower that keeps loaded copies in step with other
- * instances.
+ * one whose memory ran ahead of its log and publishes change events. Owns the write pipeline,
+ * the compactor (compactor.ts) and the follower that keeps loaded copies in step with other
+ * instances. A document loading from a snapshot answers its fresh clients from it first
+ * (storedAnswer.ts).
  */
 import * as Y from 'yjs';
-import { CloseCode, ReasonCode, documentKinds, parseDocName } from '@concord/shared';
+import {
+  CloseCode,
+  ReasonCode,
+  documentKinds,
+  parseDocName,
+  schemaVersionOf,
+} from '@concord/shared';
 import type { Logger } from 'pino';
 import type { ChangeFeed } from '../events/changeEvents.js';
 import { changeEventOf } from '../events/changeEvents.js';
@@ -15,15 +22,17 @@ import type { Metrics } from '../metrics.js';
 import { closeReason } from '../protocol/closeReason.js';
 import { writeAwareness } from '../protocol/messages.js';
 import { WritePipeline } from '../pipeline/writePipeline.js';
-import type { EventStore, LogEntry, Snapshot } from '../store/eventStore.js';
+import type { EventStore, LogEntry } from '../store/eventStore.js';
 import { AckPolicy } from './acks.js';
 import { Broadcaster } from './broadcaster.js';
 import { Follower } from './follower.js';
 import { GroupCommitter } from './groupCommitter.js';
 import { LiveDoc } from './liveDoc.js';
-import { blameOf } from './blame.js';
+import { Compactor } from './compactor.js';
 import { docFromLog, mergeUpdates } from './manyUpdates.js';
-import { SnapshotProgress, type LogAmount } from './snapshotPolicy.js';
+import { SnapshotProgress } from './snapshotPolicy.js';
+import { StoredOffer, storedStateOf } from './storedAnswer.js';
+import { nextTurn } from '../yielder.js';
 
 /** Logs up to this many parts are served merged as stored (`updateAt`). */
 const MERGE_AS_STORED = 8;
@@ -41,12 +50,18 @@ export interface DocHubOptions {
   readonly broadcastWindowMs?: number;
   /** A group commit waits this long (ms) for more appends; 0: the end of the turn. */
   readonly commitWindowMs?: number;
+  /** A load offering its stored state waits at most this long for its clients' sync step 1. */
+  readonly storedAskWaitMs?: number;
   readonly gapGraceMs?: number;
   readonly sweepMs?: number;
 }
 
+const NOTHING_STORED = Promise.resolve(undefined);
+
 interface Slot {
   live: Promise<LiveDoc>;
+  /** While it loads: the stored state fresh clients may be given (storedAnswer.ts), if any. */
+  stored: Promise<StoredOffer | undefined>;
   refs: number;
   idle: NodeJS.Timeout | undefined;
 }
@@ -58,7 +73,7 @@ export class DocHub {
   readonly broadcaster: Broadcaster;
   readonly pipeline: WritePipeline;
   readonly follower: Follower;
-  private readonly compacting = new Set<string>();
+  private readonly compactor: Compactor;
   private readonly awarenessSweep: NodeJS.Timeout;
 
   constructor(
@@ -69,6 +84,7 @@ export class DocHub {
     private readonly logger: Logger,
     private readonly options: DocHubOptions,
   ) {
+    this.compactor = new Compactor(store, metrics, logger, options.snapshotEvery);
     this.committer = new GroupCommitter(
       store,
       (entries, seconds) => {
@@ -108,21 +124,30 @@ export class DocHub {
 
   /** Load (or share) the document; pair with `release`. */
   acquire(name: string): Promise<LiveDoc> {
-    let slot = this.slots.get(name);
-    if (!slot) {
-      slot = { live: this.load(name), refs: 0, idle: undefined };
-      this.slots.set(name, slot);
-      const s = slot;
-      s.live.catch(() => {
-        if (this.slots.get(name) === s) this.slots.delete(name);
-      });
-    }
+    const slot = this.slots.get(name) ?? this.startLoading(name);
     slot.refs += 1;
     if (slot.idle) {
       clearTimeout(slot.idle);
       slot.idle = undefined;
     }
     return slot.live;
+  }
+
+  private startLoading(name: string): Slot {
+    let offer!: (stored: StoredOffer | undefined) => void;
+    const stored = new Promise<StoredOffer | undefined>((resolve) => (offer = resolve));
+    const slot: Slot = { live: this.load(name, offer), stored, refs: 0, idle: undefined };
+    this.slots.set(name, slot);
+    // Once loaded (or failed), nobody is answered from the stored state: let go of it.
+    const loaded = () => {
+      offer(undefined);
+      slot.stored = NOTHING_STORED;
+    };
+    slot.live.then(loaded, () => {
+      loaded();
+      if (this.slots.get(name) === slot) this.slots.delete(name);
+    });
+    return slot;
   }
 
   release(name: string): void {
@@ -160,6 +185,14 @@ export class DocHub {
     return this.slots.size;
   }
 
+  /**
+   * While `name` loads: resolves with the stored state its fresh clients may be given before it
+   * is built (storedAnswer.ts), or undefined.
+   */
+  storedState(name: string): Promise<StoredOffer | undefined> | undefined {
+    return this.slots.get(name)?.stored;
+  }
+
   /** The document if it is loaded (or loading) on this instance; does not load it. */
   loaded(name: string): Promise<LiveDoc> | undefined {
     return this.slots.get(name)?.live;
@@ -169,13 +202,26 @@ export class DocHub {
     return [...this.slots.keys()];
   }
 
-  private async load(name: string): Promise<LiveDoc> {
+  private async load(
+    name: string,
+    offer: (stored: StoredOffer | undefined) => void,
+  ): Promise<LiveDoc> {
     const parsed = parseDocName(name);
     if (!parsed.ok) throw new Error(parsed.error);
+    const kind = documentKinds[parsed.name.kind];
     const [{ snapshot, tail }, owners] = await Promise.all([
       this.store.load(name),
       this.store.owners(name),
     ]);
+    const stored = storedStateOf(kind, snapshot, tail.length);
+    const offered = stored && new StoredOffer(stored);
+    offer(offered);
+    // Building from a large snapshot holds the event loop: first, the connections waiting for it
+    // (told in the next turn) get their sync step 1 answered from the stored state.
+    if (offered) {
+      await nextTurn();
+      await offered.asked(this.options.storedAskWaitMs ?? 20);
+    }
     const parts = [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)];
     const headSeq = tail.at(-1)?.seq ?? snapshot?.seq ?? 0;
     const doc = await docFromLog(name, parts);
@@ -195,15 +241,24 @@ export class DocHub {
     const live = new LiveDoc(
       name,
       parsed.name,
-      documentKinds[parsed.name.kind],
-      { doc, bytes, headSeq, snapshots, owners, whole },
+      kind,
+      {
+        doc,
+        bytes,
+        headSeq,
+        snapshots,
+        owners,
+        whole,
+        ...(stored ? { storedVector: Y.encodeStateVector(doc) } : {}),
+      },
       this.options.maxSkewMs,
       () => Date.now(),
     );
     this.metrics.loadedDocs.set(this.slots.size);
     if (built) {
       const covers = snapshots.mark();
-      setImmediate(() => void this.saveSnapshot(live, covers, { seq: headSeq, state: built }));
+      const taken = { seq: headSeq, state: built, schemaVersion: schemaVersionOf(doc, kind) };
+      setImmediate(() => void this.compactor.saveLoaded(live, covers, taken));
     }
     // Stored at an older schema version: migrate before anyone sees it (MIG1). Applied at once;
     // committed like any write (a failure evicts the document and the next load retries).
@@ -271,53 +326,7 @@ export class DocHub {
   private committed(live: LiveDoc, entries: readonly LogEntry[]): void {
     if (entries.length === 0) return;
     this.feed.publish(entries.map(changeEventOf));
-    if (live.snapshots.due(this.options.snapshotEvery)) void this.compact(live);
-  }
-
-  /**
-   * Write a snapshot of the committed log (rebuilt from the store, so it is exactly seq-aligned),
-   * and bring the blame index up to date.
-   */
-  private async compact(live: LiveDoc): Promise<void> {
-    const name = live.name;
-    if (this.compacting.has(name)) return;
-    this.compacting.add(name);
-    // Everything counted so far is in the log the snapshot is built from.
-    const covers = live.snapshots.mark();
-    try {
-      const { snapshot, tail } = await this.store.load(name);
-      const last = tail.at(-1);
-      if (!last) return;
-      // Applied, not merged: a document garbage-collects deleted content, a merge keeps it.
-      const doc = await docFromLog(name, [
-        ...(snapshot ? [snapshot.state] : []),
-        ...tail.map((e) => e.update),
-      ]);
-      const state = Y.encodeStateAsUpdate(doc);
-      await this.store.saveSnapshot(name, { seq: last.seq, state });
-      doc.destroy();
-      // The blame index keeps pace too, so a question reads at most one snapshot's tail (BLAME1).
-      await blameOf(this.store, name);
-      live.snapshots.taken(covers, last.seq, state.byteLength);
-      this.metrics.compactions.inc();
-    } catch (error) {
-      this.logger.error({ err: error, doc: name }, 'compaction failed');
-      return;
-    } finally {
-      this.compacting.delete(name);
-    }
-    // Commits while it ran could not start another: one may be due already.
-    if (!live.destroyed && live.snapshots.due(this.options.snapshotEvery)) void this.compact(live);
-  }
-
-  private async saveSnapshot(live: LiveDoc, covers: LogAmount, snapshot: Snapshot): Promise<void> {
-    try {
-      await this.store.saveSnapshot(live.name, snapshot);
-      live.snapshots.taken(covers, snapshot.seq, snapshot.state.byteLength);
-      this.metrics.compactions.inc();
-    } catch (error) {
-      this.logger.error({ err: error, doc: live.name }, 'snapshot on load failed');
-    }
+    this.compactor.committed(live);
   }
 
   /** The document as it was at `seq` (snapshot at or before it, plus the entries up to it). */

@@ -44,6 +44,11 @@ export interface LoadedState {
    * or the state built from a long tail (for its snapshot).
    */
   readonly whole?: Uint8Array;
+  /**
+   * The state vector of the stored state fresh clients were given while it loaded
+   * (storedAnswer.ts): what such a client holds when its sync step 1 is answered.
+   */
+  readonly storedVector?: Uint8Array;
 }
 
 /**
@@ -88,6 +93,8 @@ export class LiveDoc {
   lastBroadcastAt = -Infinity;
   /** Set once the document was dropped from memory (evicted or unloaded). */
   destroyed = false;
+  /** See `LoadedState.storedVector`. */
+  readonly storedVector: Uint8Array | undefined;
 
   constructor(
     readonly name: string,
@@ -114,6 +121,7 @@ export class LiveDoc {
     this.bytes = loaded.bytes;
     this.lastValid = this.json();
     this.keepWhole(loaded.whole);
+    this.storedVector = loaded.storedVector;
   }
 
   /** The document's schema version (from its meta). */

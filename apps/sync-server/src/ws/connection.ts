@@ -23,6 +23,7 @@ import {
   type ClientMessage,
 } from '../protocol/messages.js';
 import type { BatchResult, Writer } from '../pipeline/writePipeline.js';
+import { firstSyncStep1, isEmptyStateVector, type StoredOffer } from '../docs/storedAnswer.js';
 import { UpdateInbox } from './updateInbox.js';
 import { MESSAGE_COST, MessageBudget } from './messageBudget.js';
 
@@ -53,6 +54,12 @@ export class Connection implements Peer {
   private expiry: NodeJS.Timeout | undefined;
   private readonly inbox: UpdateInbox;
   readonly writer: Writer;
+  /** While the document loads: the stored state a fresh client may be given (storedAnswer.ts). */
+  private stored: StoredOffer | undefined;
+  /** Tells the offer this connection's sync step 1 came (or never will). */
+  private asked: (() => void) | undefined;
+  /** The first sync step 1 was answered with `stored`; its answer once loaded sends the rest. */
+  private answeredStored = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -85,6 +92,37 @@ export class Connection implements Peer {
         this.close(CloseCode.tryAgainLater, 'document could not be loaded');
       },
     );
+    hub.storedState(name)?.then(
+      (stored) => this.offered(stored),
+      () => undefined,
+    );
+  }
+
+  /** The document being loaded has a stored state fresh clients may be given (storedAnswer.ts). */
+  private offered(offer: StoredOffer | undefined): void {
+    if (!offer || this.live || this.closed) return;
+    // A client that knows only older schema versions is refused once loaded (MIG6).
+    if (this.clientSchema !== undefined && offer.stored.schemaVersion > this.clientSchema) return;
+    this.stored = offer;
+    this.answerFromStored();
+    if (this.stored) this.asked = offer.awaitAsk();
+  }
+
+  private answerFromStored(): void {
+    const offer = this.stored;
+    if (!offer) return;
+    const first = firstSyncStep1(this.queue);
+    if (first === 'none') return;
+    this.forgetStored();
+    if (first === 'other') return;
+    this.answeredStored = true;
+    this.send(writeSyncStep2(offer.stored.state));
+  }
+
+  private forgetStored(): void {
+    this.stored = undefined;
+    this.asked?.();
+    this.asked = undefined;
   }
 
   /**
@@ -122,6 +160,7 @@ export class Connection implements Peer {
       return;
     }
     this.live = live;
+    this.forgetStored();
     live.peers.add(this);
     this.send(writeSyncStep1(Y.encodeStateVector(live.doc)));
     const states = live.awareness.all();
@@ -152,7 +191,9 @@ export class Connection implements Peer {
       this.queuedBytes > (this.options.maxQueuedBytes ?? 8 * 1024 * 1024)
     ) {
       this.close(CloseCode.tryAgainLater, 'too much sent before the document was loaded');
+      return;
     }
+    this.answerFromStored();
   }
 
   /** Spend from the budget; once spent, the socket is not read until it refilled (MAL2). */
@@ -241,7 +282,11 @@ export class Connection implements Peer {
    * Answer sync step 1 with what the client lacks, once the writes in flight are committed, so a
    * fresh client is not handed content the log does not hold yet.
    */
-  private answerSyncStep1(live: LiveDoc, stateVector: Uint8Array): void {
+  private answerSyncStep1(live: LiveDoc, asked: Uint8Array): void {
+    // Answered from the stored state while loading: the client holds that state now.
+    const fromStored = this.answeredStored && isEmptyStateVector(asked) && live.storedVector;
+    this.answeredStored = false;
+    const stateVector = fromStored || asked;
     const reply = () => {
       if (this.closed || live.destroyed) return;
       let update: Uint8Array;
@@ -329,6 +374,7 @@ export class Connection implements Peer {
     clearTimeout(this.throttled);
     this.metrics.connections.dec();
     this.queue.length = 0;
+    this.forgetStored();
     const live = this.live;
     if (!live) return;
     live.peers.delete(this);
@@ -339,11 +385,6 @@ export class Connection implements Peer {
     }
     this.hub.release(this.name);
   }
-}
-
-/** The state vector of a client that holds nothing (no client ids: one varuint, 0). */
-function isEmptyStateVector(stateVector: Uint8Array): boolean {
-  return stateVector.byteLength === 1 && stateVector[0] === 0;
 }
 
 function unreachable(message: never): void {
