@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { NewEntry } from '../src/store/eventStore.js';
 import { PostgresEventStore } from '../src/store/postgresEventStore.js';
 import { runEventStoreContract } from './eventStoreContract.js';
-import { dropSchema, pgStore, uniqueName } from './scaleHelpers.js';
+import pg from 'pg';
+import { DATABASE_URL, dropSchema, pgStore, uniqueName } from './scaleHelpers.js';
 
 const schemas: string[] = [];
 afterAll(async () => {
@@ -51,6 +52,38 @@ describe('PostgreSQL store across instances', () => {
       expect((await stores[3]!.head('product:y'))?.seq).toBe(50);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('STORE12: a schema made before snapshots recorded schema versions gets the column and keeps its snapshots', async () => {
+    const schema = uniqueName('concord_test');
+    schemas.push(schema);
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA "${schema}"`);
+      await client.query(
+        `CREATE TABLE "${schema}".snapshots (doc text NOT NULL, seq bigint NOT NULL, state bytea NOT NULL, PRIMARY KEY (doc, seq))`,
+      );
+      await client.query(
+        `INSERT INTO "${schema}".snapshots (doc, seq, state) VALUES ('product:old', 0, '\\x05')`,
+      );
+    } finally {
+      await client.end();
+    }
+    const store = await pgStore(schema);
+    try {
+      const before = (await store.load('product:old')).snapshot;
+      expect(before && [...before.state]).toEqual([5]);
+      expect(before?.schemaVersion).toBeUndefined();
+      await store.saveSnapshot('product:new', {
+        seq: 0,
+        state: new Uint8Array([6]),
+        schemaVersion: 3,
+      });
+      expect((await store.load('product:new')).snapshot?.schemaVersion).toBe(3);
+    } finally {
+      await store.close();
     }
   });
 

@@ -85,8 +85,15 @@ async function stored(
 }
 
 /** A server on `store` that waits long for sync step 1s (their arrival ends the wait). */
-async function serve(store: EventStore, storedAskWaitMs = 10_000): Promise<RunningServer> {
-  const server = await startTestServer({ store, config: { storedAskWaitMs } });
+async function serve(
+  store: EventStore,
+  storedAskWaitMs = 10_000,
+  maxBufferedBytes?: number,
+): Promise<RunningServer> {
+  const server = await startTestServer({
+    store,
+    config: { storedAskWaitMs, ...(maxBufferedBytes ? { maxBufferedBytes } : {}) },
+  });
   cleanups.push(() => server.close());
   return server;
 }
@@ -133,36 +140,46 @@ describe('fresh clients of a stored document (LOAD1)', () => {
     expect(content(received(socket))).toEqual(content(doc));
   });
 
-  it('LOAD1: what the log holds beyond the snapshot reaches such a client too', async () => {
+  it('LOAD1: what another client writes while the document loads is in the answer after the load', async () => {
     const store = new SqliteEventStore(':memory:');
-    const { doc } = await stored(store, { schemaVersion: productKind.schemaVersion });
+    const { doc, snapshot } = await stored(store, { schemaVersion: productKind.schemaVersion });
     const server = await serve(store);
-    const socket = client(server, syncStep1(EMPTY_VECTOR));
-    await waitFor(() => socket.messages.some((m) => parse(m).sync === 0), 'the server greeting');
-    // Another writer, after the load, from its own replica.
-    const other = new Y.Doc();
-    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc));
-    const before = Y.encodeStateVector(other);
+    // The writer connects first and says nothing yet: the load waits for it.
+    const writer = client(server, undefined);
+    await writer.opened;
+    const fresh = client(server, syncStep1(EMPTY_VECTOR));
+    await waitFor(() => fresh.messages.length > 0, 'the stored answer');
+    expect(parse(fresh.messages[0]!)).toMatchObject({ type: 0, sync: 1 });
+    // Now its sync step 1 and an edit, handled once loaded, before the fresh client's step 1.
+    const replica = new Y.Doc();
+    Y.applyUpdate(replica, snapshot);
+    const before = Y.encodeStateVector(replica);
     applyPatch(
-      other,
+      replica,
       productKind,
       { priceCents: 4200 },
-      {
-        clock: new HybridClock({ replicaId: 'other' }),
-        writer: 'ann',
-      },
+      { clock: new HybridClock({ replicaId: 'writer' }), writer: 'ann' },
     );
-    const frame = encoding.createEncoder();
-    encoding.writeVarUint(frame, 0);
-    encoding.writeVarUint(frame, 2);
-    encoding.writeVarUint8Array(frame, Y.encodeStateAsUpdate(other, before));
-    const writer = client(server, encoding.toUint8Array(frame));
-    await writer.opened;
+    const update = encoding.createEncoder();
+    encoding.writeVarUint(update, 0);
+    encoding.writeVarUint(update, 2);
+    encoding.writeVarUint8Array(update, Y.encodeStateAsUpdate(replica, before));
+    writer.ws.send(syncStep1(before));
+    writer.ws.send(encoding.toUint8Array(update));
+    // A query of awareness after the edit submits it at once (what comes before a message of
+    // another kind is written first), so it is being committed when the fresh client is answered.
+    writer.ws.send(new Uint8Array([3]));
     await waitFor(
-      () => content(received(socket)).priceCents === 4200,
-      "the other writer's edit at the fresh client",
+      () => fresh.messages.map(parse).filter((f) => f.sync === 1).length === 2,
+      'the answer after the load',
     );
-    expect(content(received(socket))).toEqual(content(other));
+    // That answer alone, on top of the snapshot, holds the edit.
+    const answer = fresh.messages.map(parse).filter((f) => f.sync === 1)[1]!;
+    const held = new Y.Doc();
+    Y.applyUpdate(held, snapshot);
+    Y.applyUpdate(held, answer.payload!);
+    expect(content(held)).toEqual(content(replica));
+    expect(content(held)).not.toEqual(content(doc));
   });
 
   it.each([
@@ -192,6 +209,16 @@ describe('fresh clients of a stored document (LOAD1)', () => {
     Y.applyUpdate(held, snapshot);
     Y.applyUpdate(held, answer.payload!);
     expect(content(held)).toEqual(content(doc));
+  });
+
+  it('LOAD1 LIM1: a snapshot above half the send buffer bound is sent after the load', async () => {
+    const store = new SqliteEventStore(':memory:');
+    const { doc, snapshot } = await stored(store, { schemaVersion: productKind.schemaVersion });
+    const server = await serve(store, 10_000, snapshot.byteLength * 2 - 1);
+    const socket = client(server, syncStep1(EMPTY_VECTOR));
+    await waitFor(() => socket.messages.some((m) => parse(m).sync === 1), 'the answer');
+    expect(parse(socket.messages[0]!)).toMatchObject({ type: 0, sync: 0 });
+    expect(content(received(socket))).toEqual(content(doc));
   });
 
   it('LOAD1 MIG6: a client declaring an older schema version gets no document data', async () => {

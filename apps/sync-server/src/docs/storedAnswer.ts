@@ -49,6 +49,7 @@ export class StoredOffer {
     if (this.undecided === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => this.wake?.(), maxMs);
+      timer.unref();
       this.wake = () => {
         clearTimeout(timer);
         this.wake = undefined;

@@ -76,7 +76,6 @@ CREATE TABLE IF NOT EXISTS ${s}.log (
   PRIMARY KEY (doc, seq));
 CREATE TABLE IF NOT EXISTS ${s}.snapshots (
   doc text NOT NULL, seq bigint NOT NULL, state bytea NOT NULL, schema integer, PRIMARY KEY (doc, seq));
-ALTER TABLE ${s}.snapshots ADD COLUMN IF NOT EXISTS schema integer;
 CREATE TABLE IF NOT EXISTS ${s}.idempotency (
   key text PRIMARY KEY, created_at bigint NOT NULL, response text NOT NULL);
 CREATE TABLE IF NOT EXISTS ${s}.client_owners (
@@ -90,6 +89,10 @@ DO $$ BEGIN
   IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '${name}'
              AND table_name = 'idempotency' AND column_name = 'response' AND data_type = 'jsonb') THEN
     ALTER TABLE ${s}.idempotency ALTER COLUMN response TYPE text USING response::text;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '${name}'
+                 AND table_name = 'snapshots' AND column_name = 'schema') THEN
+    ALTER TABLE ${s}.snapshots ADD COLUMN schema integer;
   END IF;
 END $$;
 `;

@@ -70,10 +70,15 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA_SQL);
-    // Files made before snapshots recorded their schema version (NULL: not recorded).
-    const columns = this.db.pragma('table_info(snapshots)') as { name: string }[];
-    if (!columns.some((c) => c.name === 'schema'))
-      this.db.exec('ALTER TABLE snapshots ADD COLUMN schema INTEGER');
+    // Files made before snapshots recorded their schema version (NULL: not recorded). Checked
+    // and added under the write lock: another process may be opening the same file.
+    this.db
+      .transaction(() => {
+        const columns = this.db.pragma('table_info(snapshots)') as { name: string }[];
+        if (!columns.some((c) => c.name === 'schema'))
+          this.db.exec('ALTER TABLE snapshots ADD COLUMN schema INTEGER');
+      })
+      .immediate();
     const useWorker = (options.worker ?? true) && path !== ':memory:' && path !== '';
     this.writer = useWorker
       ? new SqliteAppendWorker(path, options.synchronous ?? 'FULL')

@@ -103,18 +103,26 @@ export class Connection implements Peer {
     if (!offer || this.live || this.closed) return;
     // A client that knows only older schema versions is refused once loaded (MIG6).
     if (this.clientSchema !== undefined && offer.stored.schemaVersion > this.clientSchema) return;
+    // One that could not be sent and still leave room for what follows is sent after the load.
+    if (offer.stored.state.byteLength > this.options.maxBufferedBytes / 2) return;
     this.stored = offer;
-    this.answerFromStored();
+    this.answerFromStored(this.queue);
     if (this.stored) this.asked = offer.awaitAsk();
   }
 
-  private answerFromStored(): void {
+  /**
+   * Answer from the stored state if the first sync step 1 is among `frames` and a fresh client's.
+   * Frames are looked at once: `offered` looks at those queued before, `receive` at each after.
+   */
+  private answerFromStored(frames: readonly Uint8Array[]): void {
     const offer = this.stored;
     if (!offer) return;
-    const first = firstSyncStep1(this.queue);
+    const first = firstSyncStep1(frames);
     if (first === 'none') return;
     this.forgetStored();
     if (first === 'other') return;
+    // Charged now, not when the queued step 1 is handled after the load (MAL2).
+    this.spend(MESSAGE_COST.syncStep1);
     this.answeredStored = true;
     this.send(writeSyncStep2(offer.stored.state));
   }
@@ -193,7 +201,7 @@ export class Connection implements Peer {
       this.close(CloseCode.tryAgainLater, 'too much sent before the document was loaded');
       return;
     }
-    this.answerFromStored();
+    this.answerFromStored([message]);
   }
 
   /** Spend from the budget; once spent, the socket is not read until it refilled (MAL2). */
@@ -241,7 +249,8 @@ export class Connection implements Peer {
   private dispatch(live: LiveDoc, message: ClientMessage): void {
     switch (message.kind) {
       case 'syncStep1':
-        this.spend(MESSAGE_COST.syncStep1);
+        // The one answered from the stored state while loading was charged then.
+        if (!this.answeredStored) this.spend(MESSAGE_COST.syncStep1);
         return this.answerSyncStep1(live, message.stateVector);
       case 'syncStep2':
       case 'update':
