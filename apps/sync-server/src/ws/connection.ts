@@ -1,8 +1,9 @@
 /**
  * One WebSocket client of one document, speaking the y-websocket protocol (plus Concord's opt-in
  * messages). Frames are decoded by protocol/messages.ts and dispatched by kind;
- * updates go to the write pipeline. Frames that arrive while the document loads are queued, up to
- * a bound (SPEC MEM4). The connection closes itself when its token expires (AUTH7).
+ * updates go to the write pipeline. Frames that arrive while the document loads are held, up to a
+ * bound, and a fresh client may be answered from the stored snapshot meanwhile (earlyFrames.ts).
+ * The connection closes itself when its token expires (AUTH7).
  */
 import type { WebSocket } from 'ws';
 import * as Y from 'yjs';
@@ -23,7 +24,8 @@ import {
   type ClientMessage,
 } from '../protocol/messages.js';
 import type { BatchResult, Writer } from '../pipeline/writePipeline.js';
-import { firstSyncStep1, isEmptyStateVector, type StoredOffer } from '../docs/storedAnswer.js';
+import { isEmptyStateVector } from '../docs/storedAnswer.js';
+import { EarlyFrames } from './earlyFrames.js';
 import { UpdateInbox } from './updateInbox.js';
 import { MESSAGE_COST, MessageBudget } from './messageBudget.js';
 
@@ -43,8 +45,8 @@ let nextId = 1;
 export class Connection implements Peer {
   readonly id = nextId++;
   private live: LiveDoc | undefined;
-  private readonly queue: Uint8Array[] = [];
-  private queuedBytes = 0;
+  /** Until the document has loaded: what the client sent meanwhile (earlyFrames.ts). */
+  private early: EarlyFrames | undefined;
   /** Set once the socket closed or is closing. */
   closed = false;
   private readonly budget: MessageBudget;
@@ -54,11 +56,7 @@ export class Connection implements Peer {
   private expiry: NodeJS.Timeout | undefined;
   private readonly inbox: UpdateInbox;
   readonly writer: Writer;
-  /** While the document loads: the stored state a fresh client may be given (storedAnswer.ts). */
-  private stored: StoredOffer | undefined;
-  /** Tells the offer this connection's sync step 1 came (or never will). */
-  private asked: (() => void) | undefined;
-  /** The first sync step 1 was answered with `stored`; its answer once loaded sends the rest. */
+  /** The first sync step 1 was answered from the stored state (LOAD1): its answer sends the rest. */
   private answeredStored = false;
 
   constructor(
@@ -79,6 +77,12 @@ export class Connection implements Peer {
       options.maxMessagesPerSecond,
       options.maxMessagesPerSecond * BURST_SECONDS,
     );
+    this.early = new EarlyFrames(this, {
+      maxMessages: options.maxQueuedMessages ?? 256,
+      maxBytes: options.maxQueuedBytes ?? 8 * 1024 * 1024,
+      maxBufferedBytes: options.maxBufferedBytes,
+      clientSchema,
+    });
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => this.receive(data, isBinary));
     ws.on('close', () => this.cleanup());
@@ -93,44 +97,9 @@ export class Connection implements Peer {
       },
     );
     hub.storedState(name)?.then(
-      (stored) => this.offered(stored),
+      (offer) => offer && !this.closed && this.early?.offered(offer),
       () => undefined,
     );
-  }
-
-  /** The document being loaded has a stored state fresh clients may be given (storedAnswer.ts). */
-  private offered(offer: StoredOffer | undefined): void {
-    if (!offer || this.live || this.closed) return;
-    // A client that knows only older schema versions is refused once loaded (MIG6).
-    if (this.clientSchema !== undefined && offer.stored.schemaVersion > this.clientSchema) return;
-    // One that could not be sent and still leave room for what follows is sent after the load.
-    if (offer.stored.state.byteLength > this.options.maxBufferedBytes / 2) return;
-    this.stored = offer;
-    this.answerFromStored(this.queue);
-    if (this.stored) this.asked = offer.awaitAsk();
-  }
-
-  /**
-   * Answer from the stored state if the first sync step 1 is among `frames` and a fresh client's.
-   * Frames are looked at once: `offered` looks at those queued before, `receive` at each after.
-   */
-  private answerFromStored(frames: readonly Uint8Array[]): void {
-    const offer = this.stored;
-    if (!offer) return;
-    const first = firstSyncStep1(frames);
-    if (first === 'none') return;
-    this.forgetStored();
-    if (first === 'other') return;
-    // Charged now, not when the queued step 1 is handled after the load (MAL2).
-    this.spend(MESSAGE_COST.syncStep1);
-    this.answeredStored = true;
-    this.send(writeSyncStep2(offer.stored.state));
-  }
-
-  private forgetStored(): void {
-    this.stored = undefined;
-    this.asked?.();
-    this.asked = undefined;
   }
 
   /**
@@ -168,14 +137,15 @@ export class Connection implements Peer {
       return;
     }
     this.live = live;
-    this.forgetStored();
+    const early = this.early!.take();
+    this.early = undefined;
+    this.answeredStored = early.answeredFromStored;
     live.peers.add(this);
     this.send(writeSyncStep1(Y.encodeStateVector(live.doc)));
     const states = live.awareness.all();
     if (states.length > 0) this.send(writeAwareness(states));
     this.hub.acks.send(live, this);
-    for (const message of this.queue.splice(0)) this.handle(live, message);
-    this.queuedBytes = 0;
+    for (const message of early.frames) this.handle(live, message);
   }
 
   private receive(data: Buffer, isBinary: boolean): void {
@@ -192,20 +162,12 @@ export class Connection implements Peer {
       this.handle(live, message);
       return;
     }
-    this.queue.push(message);
-    this.queuedBytes += message.byteLength;
-    if (
-      this.queue.length > (this.options.maxQueuedMessages ?? 256) ||
-      this.queuedBytes > (this.options.maxQueuedBytes ?? 8 * 1024 * 1024)
-    ) {
+    if (!this.early?.add(message))
       this.close(CloseCode.tryAgainLater, 'too much sent before the document was loaded');
-      return;
-    }
-    this.answerFromStored([message]);
   }
 
   /** Spend from the budget; once spent, the socket is not read until it refilled (MAL2). */
-  private spend(cost: number): void {
+  spend(cost: number): void {
     const wait = this.budget.spend(cost);
     if (wait === 0 || this.throttled || this.closed) return;
     this.metrics.throttled.inc();
@@ -382,8 +344,8 @@ export class Connection implements Peer {
     clearTimeout(this.expiry);
     clearTimeout(this.throttled);
     this.metrics.connections.dec();
-    this.queue.length = 0;
-    this.forgetStored();
+    this.early?.drop();
+    this.early = undefined;
     const live = this.live;
     if (!live) return;
     live.peers.delete(this);
