@@ -85,7 +85,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     snapshotEvery: int(env.SNAPSHOT_EVERY, 1_000),
     broadcastWindowMs: int(env.BROADCAST_WINDOW_MS, 50),
     commitWindowMs: int(env.COMMIT_WINDOW_MS, 20),
-    storedAskWaitMs: int(env.STORED_ASK_WAIT_MS, 20),
+    storedAskWaitMs: int(env.STORED_ASK_WAIT_MS, 100),
     maxBufferedBytes: int(env.MAX_BUFFERED_BYTES, 16 * 1024 * 1024),
     webDist: env.WEB_DIST || undefined,
     rateLimitPerMinute: int(env.RATE_LIMIT_PER_MINUTE, 1_200),

@@ -52,7 +52,7 @@ const EMPTY_VECTOR = Y.encodeStateVector(new Y.Doc());
  */
 async function stored(
   store: EventStore,
-  options: { schemaVersion: number | null; tail?: boolean },
+  options: { schemaVersion: number | null; tail?: boolean; small?: boolean },
 ): Promise<{ doc: Y.Doc; snapshot: Uint8Array }> {
   const doc = new Y.Doc();
   const clock = new HybridClock({ replicaId: 'seed' });
@@ -66,7 +66,11 @@ async function stored(
   applyPatch(
     doc,
     productKind,
-    { name: 'Stored', description: 'a description long enough to matter '.repeat(20) },
+    // 17,400 characters: a snapshot above 16 KiB, the size from which one is offered.
+    {
+      name: 'Stored',
+      description: 'a description of some length '.repeat(options.small ? 20 : 600),
+    },
     { clock, writer: 'seed' },
   );
   const snapshot = Y.encodeStateAsUpdate(doc);
@@ -186,6 +190,7 @@ describe('fresh clients of a stored document (LOAD1)', () => {
     ['a snapshot without a recorded schema version', { schemaVersion: null }],
     ['a snapshot of an older schema version', { schemaVersion: productKind.schemaVersion - 1 }],
     ['a snapshot with entries after it', { schemaVersion: productKind.schemaVersion, tail: true }],
+    ['a snapshot below 16 KiB', { schemaVersion: productKind.schemaVersion, small: true }],
   ])('LOAD1: %s is not given as it is: the server greets first', async (_what, options) => {
     const store = new SqliteEventStore(':memory:');
     const { doc } = await stored(store, options);

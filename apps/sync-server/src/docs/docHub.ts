@@ -220,7 +220,7 @@ export class DocHub {
     // (told in the next turn) get their sync step 1 answered from the stored state.
     if (offered) {
       await nextTurn();
-      await offered.asked(this.options.storedAskWaitMs ?? 20);
+      await offered.asked(this.options.storedAskWaitMs ?? 100);
     }
     const parts = [...(snapshot ? [snapshot.state] : []), ...tail.map((e) => e.update)];
     const headSeq = tail.at(-1)?.seq ?? snapshot?.seq ?? 0;

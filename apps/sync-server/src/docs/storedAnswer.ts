@@ -6,6 +6,8 @@
  * reach the client one build earlier, and the two builds run at once, one on each side: a
  * 100,000-update product takes 150–300 ms to build. Once loaded, the client's sync step 1 is
  * answered as if it held the snapshot: with what the document gained since, usually nothing.
+ * Only a large snapshot is offered (from 16 KiB, as MEM5), and a load offering it waits for its
+ * clients' sync step 1 — a round trip after they connect — at most `STORED_ASK_WAIT_MS`.
  *
  * Only a snapshot whose recorded schema version is the kind's current one qualifies: an older
  * document is migrated before anyone sees it (MIG5), a newer one is only read (MIG7), and a
@@ -14,6 +16,7 @@
 import type { DocumentKind } from '@concord/shared';
 import { readClientMessage } from '../protocol/messages.js';
 import type { Snapshot } from '../store/eventStore.js';
+import { KEEP_WHOLE_FROM } from './liveDoc.js';
 
 export interface StoredState {
   readonly state: Uint8Array;
@@ -59,7 +62,11 @@ export class StoredOffer {
   }
 }
 
-/** The stored state fresh clients may be given as it is, if the log has one. */
+/**
+ * The stored state fresh clients may be given as it is, if the log has one and it is large: a
+ * smaller one is built in a few milliseconds, less than the wait for a client's sync step 1 (a
+ * round trip) would cost the document's other clients.
+ */
 export function storedStateOf(
   kind: DocumentKind<object>,
   snapshot: Snapshot | undefined,
@@ -67,6 +74,7 @@ export function storedStateOf(
 ): StoredState | undefined {
   if (!snapshot || tailLength > 0 || snapshot.schemaVersion !== kind.schemaVersion)
     return undefined;
+  if (snapshot.state.byteLength < KEEP_WHOLE_FROM) return undefined;
   return { state: snapshot.state, schemaVersion: snapshot.schemaVersion };
 }
 
