@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { MemoryEventStore } from '../src/store/memoryEventStore.js';
 import { SqliteEventStore } from '../src/store/sqliteEventStore.js';
-import { runEventStoreContract } from './eventStoreContract.js';
+import { expectVersionsAfterOldSnapshots, runEventStoreContract } from './eventStoreContract.js';
 import { tempDir } from './helpers.js';
 
 runEventStoreContract('memory', async () => new MemoryEventStore());
@@ -32,15 +32,7 @@ describe('SQLite event store file made before snapshots recorded schema versions
     old.close();
     const store = new SqliteEventStore(path);
     try {
-      const before = (await store.load('product:old')).snapshot;
-      expect(before && [...before.state]).toEqual([5]);
-      expect(before?.schemaVersion).toBeUndefined();
-      await store.saveSnapshot('product:new', {
-        seq: 0,
-        state: new Uint8Array([6]),
-        schemaVersion: 3,
-      });
-      expect((await store.load('product:new')).snapshot?.schemaVersion).toBe(3);
+      await expectVersionsAfterOldSnapshots(store);
     } finally {
       await store.close();
       dir.remove();

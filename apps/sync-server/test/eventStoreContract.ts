@@ -319,3 +319,15 @@ export function runEventStoreContract(name: string, create: () => Promise<EventS
     );
   });
 }
+
+/**
+ * STORE12 for a store opened on tables made before snapshots recorded schema versions, holding a
+ * snapshot of `product:old` whose state is [5]: it reads it (no version) and records versions now.
+ */
+export async function expectVersionsAfterOldSnapshots(store: EventStore): Promise<void> {
+  const before = (await store.load('product:old')).snapshot;
+  expect(before && [...before.state]).toEqual([5]);
+  expect(before?.schemaVersion).toBeUndefined();
+  await store.saveSnapshot('product:new', { seq: 0, state: new Uint8Array([6]), schemaVersion: 3 });
+  expect((await store.load('product:new')).snapshot?.schemaVersion).toBe(3);
+}

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NewEntry } from '../src/store/eventStore.js';
 import { PostgresEventStore } from '../src/store/postgresEventStore.js';
-import { runEventStoreContract } from './eventStoreContract.js';
+import { expectVersionsAfterOldSnapshots, runEventStoreContract } from './eventStoreContract.js';
 import pg from 'pg';
 import { DATABASE_URL, dropSchema, pgStore, uniqueName } from './scaleHelpers.js';
 
@@ -73,15 +73,7 @@ describe('PostgreSQL store across instances', () => {
     }
     const store = await pgStore(schema);
     try {
-      const before = (await store.load('product:old')).snapshot;
-      expect(before && [...before.state]).toEqual([5]);
-      expect(before?.schemaVersion).toBeUndefined();
-      await store.saveSnapshot('product:new', {
-        seq: 0,
-        state: new Uint8Array([6]),
-        schemaVersion: 3,
-      });
-      expect((await store.load('product:new')).snapshot?.schemaVersion).toBe(3);
+      await expectVersionsAfterOldSnapshots(store);
     } finally {
       await store.close();
     }

@@ -121,6 +121,13 @@ function received(socket: RawSocket): Y.Doc {
 
 const content = (doc: Y.Doc) => materialize(doc, productKind, 'stored');
 
+/** The usual path: the server greets first, and the client ends up with `doc`. */
+async function expectUsualAnswer(socket: RawSocket, doc: Y.Doc): Promise<void> {
+  await waitFor(() => socket.messages.some((m) => parse(m).sync === 1), 'the answer');
+  expect(parse(socket.messages[0]!)).toMatchObject({ type: 0, sync: 0 });
+  expect(content(received(socket))).toEqual(content(doc));
+}
+
 describe('fresh clients of a stored document (LOAD1)', () => {
   it('LOAD1: a fresh client gets the stored snapshot before the server greets it, then whatever is newer', async () => {
     const store = new SqliteEventStore(':memory:');
@@ -195,10 +202,7 @@ describe('fresh clients of a stored document (LOAD1)', () => {
     const store = new SqliteEventStore(':memory:');
     const { doc } = await stored(store, options);
     const server = await serve(store);
-    const socket = client(server, syncStep1(EMPTY_VECTOR));
-    await waitFor(() => socket.messages.some((m) => parse(m).sync === 1), 'the answer');
-    expect(parse(socket.messages[0]!)).toMatchObject({ type: 0, sync: 0 });
-    expect(content(received(socket))).toEqual(content(doc));
+    await expectUsualAnswer(client(server, syncStep1(EMPTY_VECTOR)), doc);
   });
 
   it('LOAD1: a client that holds something gets the usual answer after the load', async () => {
@@ -220,10 +224,7 @@ describe('fresh clients of a stored document (LOAD1)', () => {
     const store = new SqliteEventStore(':memory:');
     const { doc, snapshot } = await stored(store, { schemaVersion: productKind.schemaVersion });
     const server = await serve(store, 10_000, snapshot.byteLength * 2 - 1);
-    const socket = client(server, syncStep1(EMPTY_VECTOR));
-    await waitFor(() => socket.messages.some((m) => parse(m).sync === 1), 'the answer');
-    expect(parse(socket.messages[0]!)).toMatchObject({ type: 0, sync: 0 });
-    expect(content(received(socket))).toEqual(content(doc));
+    await expectUsualAnswer(client(server, syncStep1(EMPTY_VECTOR)), doc);
   });
 
   it('LOAD1 MIG6: a client declaring an older schema version gets no document data', async () => {
