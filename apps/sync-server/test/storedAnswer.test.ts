@@ -236,6 +236,28 @@ describe('fresh clients of a stored document (LOAD1)', () => {
     expect(socket.messages.map(parse).filter((f) => f.type === 0)).toEqual([]);
   });
 
+  it('LOAD1 MAL1: an undecodable frame before the load gets no stored answer, does not hold the load, and closes 4400', async () => {
+    const store = new SqliteEventStore(':memory:');
+    await stored(store, { schemaVersion: productKind.schemaVersion });
+    // A wait far longer than the test's: only the frame itself can end it.
+    const server = await serve(store, 600_000);
+    const socket = client(server, new Uint8Array([0, 0, 0xff, 0xff, 0xff]));
+    expect((await socket.closed).code).toBe(4400);
+    expect(socket.messages.map(parse).filter((f) => f.type === 0 && f.sync === 1)).toEqual([]);
+  });
+
+  it('LOAD1 MEM4: a flood before the load is closed at the bound, with no stored answer', async () => {
+    const store = new SqliteEventStore(':memory:');
+    await stored(store, { schemaVersion: productKind.schemaVersion });
+    const server = await serve(store, 600_000);
+    const socket = client(server, undefined);
+    await socket.opened;
+    // Awareness queries, no sync step 1: the load waits for one, the frames pile up.
+    for (let i = 0; i < 300; i++) socket.ws.send(new Uint8Array([3]));
+    expect((await socket.closed).code).toBe(1013);
+    expect(socket.messages.map(parse).filter((f) => f.type === 0 && f.sync === 1)).toEqual([]);
+  });
+
   it('LOAD1: a load waits for a client that sends nothing only up to its bound', async () => {
     const store = new SqliteEventStore(':memory:');
     await stored(store, { schemaVersion: productKind.schemaVersion });

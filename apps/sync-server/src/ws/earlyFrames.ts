@@ -71,9 +71,7 @@ export class EarlyFrames {
 
   /** The connection closed. */
   drop(): void {
-    this.forgetOffer();
-    this.frames = [];
-    this.bytes = 0;
+    this.take();
   }
 
   /**
